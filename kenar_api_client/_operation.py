@@ -1,0 +1,108 @@
+"""The record that describes one API operation.
+
+The generator writes one :class:`Operation` per operation of the spec into
+``kenar_api_client/_operations.py``; the API classes hand it, with the call's
+arguments, to :meth:`ApiClient.call_operation`, and the mock server in
+:mod:`kenar_api_client.testing` reads the same table.  Model classes are named
+by module and class and imported only when the operation is first used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any, Dict, Optional, Tuple
+
+# kinds of Param.kind
+PATH = "path"
+QUERY = "query"
+BODY = "body"
+
+_MODELS_PACKAGE = "kenar_api_client.models"
+
+
+@dataclass(frozen=True)
+class Param:
+    """One argument of an operation, in the order of the method signature."""
+
+    name: str  #: python name (also the wire name for path and query parameters)
+    kind: str  #: PATH, QUERY or BODY
+    type: str  #: "str", "int", "bool", "float", "object" or a model class name
+    required: bool
+    module: Optional[str] = None  #: module (under kenar_api_client.models) of a model type
+
+
+@dataclass(frozen=True)
+class Operation:
+    """An API operation: what to send and what comes back."""
+
+    name: str  #: method name on the API class, e.g. "events_send_event"
+    api: str  #: API class name, e.g. "EventsApi"
+    operation_id: str  #: the spec's operationId
+    method: str  #: HTTP method, upper case
+    path: str  #: path template, e.g. "/v1/open-platform/finder/post/{token}"
+    params: Tuple[Param, ...]
+    returns: str  #: "object" or a model class name
+    returns_module: Optional[str]
+    auth: Tuple[str, ...]  #: security schemes sent, e.g. ("APIKey", "OAuth")
+    oauth_scopes: Tuple[str, ...] = ()
+    permissions: Tuple[str, ...] = ()
+    #: name of a body field holding a client-chosen idempotency id; when it is
+    #: set, a POST may be retried like an idempotent method
+    idempotency_field: Optional[str] = None
+    _cache: Dict[str, Any] = field(default_factory=dict, compare=False, repr=False, hash=False)
+
+    @property
+    def needs_oauth(self) -> bool:
+        return "OAuth" in self.auth
+
+    @property
+    def body_param(self) -> Optional[Param]:
+        for param in self.params:
+            if param.kind == BODY:
+                return param
+        return None
+
+    def response_model(self) -> Any:
+        """The model class of the 200 answer, or None for ``object``."""
+        try:
+            return self._cache["returns"]
+        except KeyError:
+            cls = load_model(self.returns, self.returns_module) if self.returns_module else None
+            self._cache["returns"] = cls
+            return cls
+
+    def body_model(self) -> Any:
+        """The model class of the request body, or None (no body, or ``object``)."""
+        try:
+            return self._cache["body"]
+        except KeyError:
+            param = self.body_param
+            cls = load_model(param.type, param.module) if param and param.module else None
+            self._cache["body"] = cls
+            return cls
+
+
+def load_model(class_name: str, module: str) -> Any:
+    return getattr(importlib.import_module(f"{_MODELS_PACKAGE}.{module}"), class_name)
+
+
+class _Unset:
+    """Marks an argument that was not given (distinct from an explicit None)."""
+
+    _instance: "Optional[_Unset]" = None
+
+    def __new__(cls) -> "_Unset":
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+#: default of ``_request_timeout``: use ``Configuration.timeout``
+UNSET: Any = _Unset()
