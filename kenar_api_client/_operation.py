@@ -90,9 +90,9 @@ def load_model(class_name: str, module: str) -> Any:
 class _Unset:
     """Marks an argument that was not given (distinct from an explicit None)."""
 
-    _instance: "Optional[_Unset]" = None
+    _instance: Optional[_Unset] = None
 
-    def __new__(cls) -> "_Unset":
+    def __new__(cls) -> _Unset:
         if cls._instance is None:
             cls._instance = super().__new__(cls)
         return cls._instance

@@ -135,7 +135,7 @@ class ApiException(OpenApiException):
         return value if isinstance(value, list) else []
 
     @property
-    def rpc_status(self) -> Optional["GooglerpcStatus"]:
+    def rpc_status(self) -> Optional[GooglerpcStatus]:
         """The error body as a :class:`GooglerpcStatus` model, or None."""
         if self._rpc is None:
             return None
@@ -153,12 +153,12 @@ class ApiException(OpenApiException):
         http_resp: Any,
         body: Optional[str],
         data: Any,
-    ) -> "ApiException":
+    ) -> ApiException:
         """Build the status-specific exception for ``http_resp`` (not raised)."""
         status = http_resp.status
-        exc_class = _STATUS_CLASSES.get(status)
-        if exc_class is None:
-            exc_class = ServiceException if 500 <= status <= 599 else ApiException
+        exc_class: type[ApiException] = _STATUS_CLASSES.get(status) or (
+            ServiceException if 500 <= status <= 599 else ApiException
+        )
         return exc_class(http_resp=http_resp, body=body, data=data)
 
     def __str__(self) -> str:
@@ -235,7 +235,7 @@ class ServiceException(ApiException):
     """5xx: the server failed."""
 
 
-_STATUS_CLASSES: Dict[int, type] = {
+_STATUS_CLASSES: Dict[int, type[ApiException]] = {
     400: BadRequestException,
     401: UnauthorizedException,
     403: ForbiddenException,

@@ -1,0 +1,65 @@
+"""``python -m codegen SPEC_PATH [--out DIR] [--check]``: generate the SDK from a Kenar spec."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+from typing import List, Optional
+
+from codegen import render, spec
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def diff_against(spec_path: Path, repo: Path) -> List[str]:
+    """Regenerate into a temporary folder and list what differs from ``repo``."""
+    loaded = spec.load(spec_path)
+    expected = render.files(loaded)
+    problems = []
+    for rel, content in sorted(expected.items()):
+        path = repo / rel
+        if not path.exists():
+            problems.append(f"missing: {rel}")
+        elif path.read_text(encoding="utf-8") != content:
+            problems.append(f"differs: {rel}")
+    for folder in render.generated_dirs():
+        for existing in sorted((repo / folder).glob("*.py")):
+            rel = existing.relative_to(repo).as_posix()
+            if rel not in expected and not existing.name.startswith("_"):
+                problems.append(f"not generated: {rel}")
+    for existing in sorted((repo / "docs").glob("*.md")):
+        rel = existing.relative_to(repo).as_posix()
+        if rel not in expected:
+            problems.append(f"not generated: {rel}")
+    readme = repo / "README.md"
+    if readme.exists():
+        text = readme.read_text(encoding="utf-8")
+        if render.splice_readme(text, loaded) != text:
+            problems.append("differs: README.md (generated tables)")
+    with tempfile.TemporaryDirectory() as tmp:  # the generator itself must also write cleanly
+        render.write_all(loaded, Path(tmp))
+    return problems
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__)
+    parser.add_argument("spec", type=Path, help="path of the Kenar OpenAPI JSON document")
+    parser.add_argument("--out", type=Path, default=REPO, help="root to write into (default: this repo)")
+    parser.add_argument("--check", action="store_true", help="write nothing; fail if --out differs from what would be generated")
+    args = parser.parse_args(argv)
+    if args.check:
+        problems = diff_against(args.spec, args.out)
+        for line in problems:
+            print(line)
+        print("generated code is up to date" if not problems else f"{len(problems)} generated files are stale")
+        return 1 if problems else 0
+    loaded = spec.load(args.spec)
+    written = render.write_all(loaded, args.out)
+    print(f"wrote {len(written)} files for {len(loaded.operations)} operations and {len(loaded.models)} models")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

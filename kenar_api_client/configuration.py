@@ -1,0 +1,335 @@
+"""Configuration: where to send requests, with which credentials, and how.
+
+The names and defaults follow the official SDK, so existing code keeps
+working; on top of that a request timeout is always set (``timeout``),
+retries default to a policy that cannot repeat an effect (``retries``), and
+secrets never show up in ``repr``/``str`` or the debug report.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import multiprocessing
+import os
+import platform
+import sys
+from typing import Any, Callable, ClassVar, Dict, List, Mapping, Optional, Tuple, Union
+
+JSON_SCHEMA_VALIDATION_KEYWORDS = {
+    "multipleOf",
+    "maximum",
+    "exclusiveMaximum",
+    "minimum",
+    "exclusiveMinimum",
+    "maxLength",
+    "minLength",
+    "pattern",
+    "maxItems",
+    "minItems",
+}
+
+DEFAULT_HOST = "https://open-api.divar.ir"
+#: (connect, read) seconds; the official SDK has none, so a call could hang forever
+DEFAULT_TIMEOUT: Tuple[float, float] = (10.0, 60.0)
+
+TimeoutValue = Union[float, int, Tuple[float, float]]
+
+_LOG = logging.getLogger("kenar_api_client")
+
+
+def _mask(value: Any) -> str:
+    return "<unset>" if value in (None, "") else "***"
+
+
+class _SecretDict(Dict[str, str]):
+    """A plain dict whose repr never shows its values (API keys live here)."""
+
+    def __repr__(self) -> str:
+        return "{" + ", ".join(f"{k!r}: '***'" for k in self) + "}"
+
+    __str__ = __repr__
+
+
+def check_timeout(value: Any, name: str = "timeout") -> Optional[Tuple[float, float]]:
+    """Normalise a timeout to a (connect, read) pair, refusing nonsense clearly."""
+    from kenar_api_client.exceptions import ApiValueError
+
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ApiValueError(f"{name} must be a number of seconds or a (connect, read) pair, not {value!r}")
+    if isinstance(value, (int, float)):
+        pair: Tuple[Any, Any] = (value, value)
+    elif isinstance(value, (tuple, list)) and len(value) == 2:
+        pair = (value[0], value[1])
+    else:
+        raise ApiValueError(f"{name} must be a number of seconds or a (connect, read) pair, not {value!r}")
+    for part in pair:
+        if isinstance(part, bool) or not isinstance(part, (int, float)) or not part > 0:
+            raise ApiValueError(f"{name} values must be positive numbers of seconds, got {value!r}")
+    return (float(pair[0]), float(pair[1]))
+
+
+class Configuration:
+    """Settings shared by every request an :class:`ApiClient` sends.
+
+    Credentials: ``api_key["APIKey"]`` (sent as ``X-API-Key`` on every call) and
+    ``access_token`` (sent as ``Authorization: Bearer ...`` on operations that
+    need a user's OAuth grant), or a ``token_source`` that keeps a token fresh
+    (see :mod:`kenar_api_client.oauth`).
+    """
+
+    _default: ClassVar[Optional[Configuration]] = None
+
+    def __init__(
+        self,
+        host: Optional[str] = None,
+        api_key: Optional[Dict[str, str]] = None,
+        api_key_prefix: Optional[Dict[str, str]] = None,
+        username: Optional[str] = None,
+        password: Optional[str] = None,
+        access_token: Optional[str] = None,
+        server_index: Optional[int] = None,
+        server_variables: Optional[Dict[str, str]] = None,
+        server_operation_index: Optional[Dict[int, int]] = None,
+        server_operation_variables: Optional[Dict[int, Dict[str, str]]] = None,
+        ignore_operation_servers: bool = False,
+        ssl_ca_cert: Optional[str] = None,
+        retries: Any = None,
+        ca_cert_data: Optional[Union[str, bytes]] = None,
+        *,
+        debug: Optional[bool] = None,
+    ) -> None:
+        self._base_path = DEFAULT_HOST if host is None else host
+        self.server_index = 0 if server_index is None and host is None else server_index
+        self.server_operation_index = server_operation_index or {}
+        self.server_variables = server_variables or {}
+        self.server_operation_variables = server_operation_variables or {}
+        self.ignore_operation_servers = ignore_operation_servers
+        self.temp_folder_path: Optional[str] = None
+
+        self.api_key: Dict[str, str] = _SecretDict(api_key or {})
+        self.api_key_prefix: Dict[str, str] = dict(api_key_prefix or {})
+        self.refresh_api_key_hook: Optional[Callable[[Configuration], None]] = None
+        self.username = username
+        self.password = password
+        self.access_token = access_token
+        #: an object with ``get_access_token()`` and ``refresh_after_unauthorized(token)``
+        #: (e.g. :class:`kenar_api_client.oauth.OAuthTokenSource`); used instead of
+        #: ``access_token`` when set
+        self.token_source: Any = None
+
+        self.logger: Dict[str, logging.Logger] = {
+            "package_logger": logging.getLogger("kenar_api_client"),
+            "urllib3_logger": logging.getLogger("urllib3"),
+        }
+        self.logger_format = "%(asctime)s %(levelname)s %(message)s"
+        self.logger_stream_handler: Optional[logging.Handler] = None
+        self.logger_file_handler: Optional[logging.Handler] = None
+        self._logger_file: Optional[str] = None
+        self._debug = False
+        if debug is not None:
+            self.debug = debug
+
+        self.verify_ssl = True
+        self.ssl_ca_cert = ssl_ca_cert
+        self.ca_cert_data = ca_cert_data
+        self.cert_file: Optional[str] = None
+        self.key_file: Optional[str] = None
+        self.assert_hostname: Optional[Union[bool, str]] = None
+        self.tls_server_name: Optional[str] = None
+        self.connection_pool_maxsize = multiprocessing.cpu_count() * 5
+        self.proxy: Optional[str] = None
+        self.proxy_headers: Optional[Dict[str, str]] = None
+        self.safe_chars_for_path_param = ""
+        #: None means the default policy (see :class:`kenar_api_client.retry.RetryPolicy`);
+        #: an int is the number of retries (0 turns them off); a ``urllib3.Retry`` or a
+        #: ``RetryPolicy`` is used as given
+        self.retries = retries
+        self.client_side_validation = True
+        self.socket_options: Optional[List[Any]] = None
+        self.datetime_format = "%Y-%m-%dT%H:%M:%S.%f%z"
+        self.date_format = "%Y-%m-%d"
+        self._timeout: Optional[Tuple[float, float]] = DEFAULT_TIMEOUT
+
+    # ------------------------------------------------------------------ extras of ours
+    @property
+    def timeout(self) -> Optional[Tuple[float, float]]:
+        """(connect, read) seconds applied to every request unless a call overrides it.
+
+        Set a number for both, or a pair.  ``None`` turns the timeout off, which
+        lets a call hang forever: only do it on purpose.
+        """
+        return self._timeout
+
+    @timeout.setter
+    def timeout(self, value: Optional[TimeoutValue]) -> None:
+        self._timeout = check_timeout(value)
+
+    @classmethod
+    def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> Configuration:
+        """A configuration from ``KENAR_API_KEY``, ``KENAR_ACCESS_TOKEN`` and ``KENAR_HOST``."""
+        env = os.environ if environ is None else environ
+        host = env.get("KENAR_HOST") or None
+        config = cls(host=host)
+        key = env.get("KENAR_API_KEY")
+        if key:
+            config.api_key["APIKey"] = key
+        token = env.get("KENAR_ACCESS_TOKEN")
+        if token:
+            config.access_token = token
+        return config
+
+    # ------------------------------------------------------------------ copying and defaults
+    def __deepcopy__(self, memo: Dict[int, Any]) -> Configuration:
+        cls = self.__class__
+        result = cls.__new__(cls)
+        memo[id(self)] = result
+        for key, value in self.__dict__.items():
+            if key in ("logger", "logger_file_handler", "logger_stream_handler", "token_source"):
+                setattr(result, key, value)  # shared, not copied
+            else:
+                setattr(result, key, copy.deepcopy(value, memo))
+        return result
+
+    @classmethod
+    def set_default(cls, default: Optional[Configuration]) -> None:
+        cls._default = default
+
+    @classmethod
+    def get_default_copy(cls) -> Configuration:
+        return cls.get_default()
+
+    @classmethod
+    def get_default(cls) -> Configuration:
+        if cls._default is None:
+            cls._default = cls()
+        return cls._default
+
+    # ------------------------------------------------------------------ logging
+    @property
+    def logger_file(self) -> Optional[str]:
+        return self._logger_file
+
+    @logger_file.setter
+    def logger_file(self, value: Optional[str]) -> None:
+        self._logger_file = value
+        if value:
+            self.logger_file_handler = logging.FileHandler(value)
+            self.logger_file_handler.setFormatter(logging.Formatter(self.logger_format))
+            for logger in self.logger.values():
+                logger.addHandler(self.logger_file_handler)
+
+    @property
+    def debug(self) -> bool:
+        """True logs each request and answer at DEBUG, with credentials redacted.
+
+        Unlike the official SDK this does not switch on ``http.client``'s wire
+        printing, which would print the API key and token to stdout.
+        """
+        return self._debug
+
+    @debug.setter
+    def debug(self, value: bool) -> None:
+        self._debug = bool(value)
+        level = logging.DEBUG if self._debug else logging.WARNING
+        for logger in self.logger.values():
+            logger.setLevel(level)
+
+    # ------------------------------------------------------------------ credentials
+    def get_api_key_with_prefix(self, identifier: str, alias: Optional[str] = None) -> Optional[str]:
+        """The API key for ``identifier`` with its prefix, or None."""
+        if self.refresh_api_key_hook is not None:
+            self.refresh_api_key_hook(self)
+        key = self.api_key.get(identifier, self.api_key.get(alias) if alias is not None else None)
+        if key:
+            prefix = self.api_key_prefix.get(identifier)
+            return f"{prefix} {key}" if prefix else key
+        return None
+
+    def get_basic_auth_token(self) -> Optional[str]:
+        """Basic auth is not used by Kenar; kept for compatibility."""
+        import base64
+
+        username = self.username or ""
+        password = self.password or ""
+        return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+
+    def auth_settings(self) -> Dict[str, Dict[str, Any]]:
+        """The credentials to send, per security scheme of the spec."""
+        settings: Dict[str, Dict[str, Any]] = {}
+        key = self.get_api_key_with_prefix("APIKey")
+        if key is not None:
+            settings["APIKey"] = {"type": "api_key", "in": "header", "key": "X-API-Key", "value": key}
+        if self.access_token is not None:
+            settings["OAuth"] = {
+                "type": "oauth2",
+                "in": "header",
+                "key": "Authorization",
+                "value": "Bearer " + self.access_token,
+            }
+        return settings
+
+    # ------------------------------------------------------------------ reports and hosts
+    def to_debug_report(self) -> str:
+        """Facts worth pasting into a bug report (no secrets)."""
+        from kenar_api_client import __version__
+
+        return (
+            "Python SDK Debug Report:\n"
+            f"OS: {sys.platform}\n"
+            f"Python Version: {platform.python_version()}\n"
+            "Version of the API: 1.0\n"
+            f"SDK Package Version: {__version__}\n"
+            f"Host: {self.host}\n"
+            f"API key set: {'yes' if self.api_key.get('APIKey') else 'no'}\n"
+            f"Access token set: {'yes' if self.access_token else 'no'}\n"
+            f"Timeout: {self.timeout}\n"
+            f"TLS verification: {'on' if self.verify_ssl else 'OFF'}"
+        )
+
+    def get_host_settings(self) -> List[Dict[str, Any]]:
+        return [{"url": DEFAULT_HOST, "description": "Kenar open API"}]
+
+    def get_host_from_settings(
+        self,
+        index: Optional[int],
+        variables: Optional[Dict[str, str]] = None,
+        servers: Optional[List[Dict[str, Any]]] = None,
+    ) -> str:
+        """The URL of server ``index`` with its variables filled in (None: the host)."""
+        if index is None:
+            return self._base_path
+        variables = variables or {}
+        servers = self.get_host_settings() if servers is None else servers
+        try:
+            server = servers[index]
+        except IndexError:
+            raise ValueError(
+                f"Invalid index {index} when selecting the host settings. Must be less than {len(servers)}"
+            ) from None
+        url = str(server["url"])
+        for name, spec in (server.get("variables") or {}).items():
+            used = variables.get(name, spec["default_value"])
+            if "enum_values" in spec and used not in spec["enum_values"]:
+                raise ValueError(f"The variable `{name}` in the host URL has invalid value {used!r}.")
+            url = url.replace("{" + name + "}", used)
+        return url
+
+    @property
+    def host(self) -> str:
+        return self.get_host_from_settings(self.server_index, variables=self.server_variables)
+
+    @host.setter
+    def host(self, value: str) -> None:
+        self._base_path = value
+        self.server_index = None
+
+    def __repr__(self) -> str:
+        return (
+            f"Configuration(host={self.host!r}, api_key={_mask(self.api_key.get('APIKey'))}, "
+            f"access_token={_mask(self.access_token)}, timeout={self.timeout!r}, verify_ssl={self.verify_ssl})"
+        )
+
+    __str__ = __repr__
