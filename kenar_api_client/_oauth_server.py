@@ -89,17 +89,17 @@ class HttpAnswer:
     drop: bool = False  #: close the connection without answering
 
     @classmethod
-    def json(cls, status: int, payload: Any, headers: Optional[Mapping[str, str]] = None) -> "HttpAnswer":
+    def json(cls, status: int, payload: Any, headers: Optional[Mapping[str, str]] = None) -> HttpAnswer:
         merged = {"Content-Type": "application/json", "Cache-Control": "no-store"}
         merged.update(headers or {})
         return cls(status=status, body=json.dumps(payload).encode("utf-8"), headers=merged)
 
     @classmethod
-    def redirect(cls, location: str) -> "HttpAnswer":
+    def redirect(cls, location: str) -> HttpAnswer:
         return cls(status=302, headers={"Location": location, "Content-Type": "text/plain"}, body=b"redirecting\n")
 
     @classmethod
-    def text(cls, status: int, text: str) -> "HttpAnswer":
+    def text(cls, status: int, text: str) -> HttpAnswer:
         return cls(status=status, body=text.encode("utf-8"), headers={"Content-Type": "text/plain; charset=utf-8"})
 
 
@@ -480,7 +480,7 @@ class OAuthProvider:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: "_HTTPServer"
+    server: _HTTPServer
 
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -531,7 +531,7 @@ class OAuthServer(OAuthProvider):
         self._httpd: Optional[_HTTPServer] = None
         self._thread: Optional[threading.Thread] = None
 
-    def start(self) -> "OAuthServer":
+    def start(self) -> OAuthServer:
         if self._httpd is not None:
             return self
         httpd = _HTTPServer((self._host, self._port), _Handler)
@@ -554,7 +554,7 @@ class OAuthServer(OAuthProvider):
         self._httpd = None
         self._thread = None
 
-    def __enter__(self) -> "OAuthServer":
+    def __enter__(self) -> OAuthServer:
         return self.start()
 
     def __exit__(

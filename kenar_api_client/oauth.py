@@ -169,7 +169,7 @@ class Scope:
         return self.name if self.resource_id is None else f"{self.name}.{self.resource_id}"
 
     @classmethod
-    def parse(cls, text: str) -> "Scope":
+    def parse(cls, text: str) -> Scope:
         """Read ``NAME`` or ``NAME.resource_id``."""
         _check_scope_part(text, "scope")
         name, dot, resource_id = text.partition(".")
@@ -260,7 +260,7 @@ class OAuthToken:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "OAuthToken":
+    def from_dict(cls, data: Mapping[str, Any]) -> OAuthToken:
         """Rebuild a token from :meth:`to_dict`'s output (unknown keys are ignored).
 
         ``expires_at`` may be ISO 8601 text, a datetime or a Unix timestamp;
@@ -461,7 +461,7 @@ class OAuthClient:
         *,
         authorize_url: str = DEFAULT_AUTHORIZE_URL,
         token_url: str = DEFAULT_TOKEN_URL,
-        configuration: Optional["Configuration"] = None,
+        configuration: Optional[Configuration] = None,
     ) -> None:
         self._client_id = _check_text(client_id, "client_id")
         self._client_secret = _check_text(client_secret, "client_secret")
@@ -471,7 +471,7 @@ class OAuthClient:
         self._authorize_url = _check_endpoint(authorize_url, "authorize_url")
         self._token_url = _check_endpoint(token_url, "token_url")
         self._configuration = configuration
-        self._rest: Optional["RESTClientObject"] = None
+        self._rest: Optional[RESTClientObject] = None
         self._rest_lock = threading.Lock()
 
     @property
@@ -491,7 +491,7 @@ class OAuthClient:
         return self._token_url
 
     @property
-    def configuration(self) -> "Configuration":
+    def configuration(self) -> Configuration:
         """The configuration whose transport settings the token requests use."""
         if self._configuration is None:
             from kenar_api_client.configuration import Configuration
@@ -604,11 +604,11 @@ class OAuthClient:
         *,
         on_refresh: Optional[Callable[[OAuthToken], Any]] = None,
         leeway_seconds: float = 60,
-    ) -> "OAuthTokenSource":
+    ) -> OAuthTokenSource:
         """An :class:`OAuthTokenSource` that keeps ``token`` fresh with this client."""
         return OAuthTokenSource(self, token, on_refresh=on_refresh, leeway_seconds=leeway_seconds)
 
-    def _transport(self) -> "RESTClientObject":
+    def _transport(self) -> RESTClientObject:
         with self._rest_lock:
             if self._rest is None:
                 from kenar_api_client.rest import RESTClientObject
@@ -658,7 +658,7 @@ class OAuthClient:
         if rest is not None:
             rest.close()
 
-    def __enter__(self) -> "OAuthClient":
+    def __enter__(self) -> OAuthClient:
         return self
 
     def __exit__(
@@ -890,10 +890,10 @@ class OAuthTokenSource:
         return new
 
     # one source per user token: copies of a Configuration share it
-    def __copy__(self) -> "OAuthTokenSource":
+    def __copy__(self) -> OAuthTokenSource:
         return self
 
-    def __deepcopy__(self, memo: Dict[int, Any]) -> "OAuthTokenSource":
+    def __deepcopy__(self, memo: Dict[int, Any]) -> OAuthTokenSource:
         return self
 
     def __repr__(self) -> str:

@@ -206,8 +206,6 @@ def test_callback_with_wrong_or_missing_state() -> None:
 def test_callback_state_compared_in_constant_time(monkeypatch: pytest.MonkeyPatch) -> None:
     import hmac
 
-    import kenar_api_client.oauth as oauth
-
     calls = []
     real = hmac.compare_digest
 
@@ -215,7 +213,7 @@ def test_callback_state_compared_in_constant_time(monkeypatch: pytest.MonkeyPatc
         calls.append((a, b))
         return real(a, b)
 
-    monkeypatch.setattr(oauth.hmac, "compare_digest", spy)
+    monkeypatch.setattr(hmac, "compare_digest", spy)
     assert parse_callback("code=c&state=xyz", "xyz") == "c"
     assert calls == [(b"xyz", b"xyz")]
 
@@ -264,6 +262,7 @@ def test_token_round_trips_through_json() -> None:
     assert OAuthToken.from_dict({**stored, "unknown": 1}) == token
     fresh = OAuthToken.from_dict({"access_token": "x", "expires_in": "60"})
     assert fresh.expires_in == 60 and fresh.expires_at is not None and fresh.token_type == "bearer"
+    bad: object
     for bad in ({"expires_in": 1}, {"access_token": ""}, {"access_token": "x", "expires_at": "soon"}, []):
         with pytest.raises(OAuthValueError):
             OAuthToken.from_dict(bad)  # type: ignore[arg-type]
