@@ -445,7 +445,7 @@ class ApiClient:
             return model.model_validate_json(data)
         except ValidationError as error:
             raise ResponseDecodeError(
-                status, f"does not fit {model.__name__}: {_summarise(error)}", data, headers=response.headers
+                status, f"{model.__name__}: {_summarise(error)}", data, headers=response.headers
             ) from None
 
     @staticmethod
@@ -677,8 +677,11 @@ class ApiClient:
 
 
 def _summarise(error: ValidationError) -> str:
+    errors = error.errors()
+    if errors and errors[0]["type"] == "json_invalid":
+        return f"invalid JSON ({errors[0]['msg']})"
     parts = []
-    for item in error.errors()[:3]:
+    for item in errors[:3]:
         where = ".".join(str(x) for x in item.get("loc", ())) or "(root)"
         parts.append(f"{where}: {item.get('msg')}")
     more = error.error_count() - len(parts)

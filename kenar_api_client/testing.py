@@ -1,0 +1,480 @@
+"""A mock Kenar server for tests: real HTTP on 127.0.0.1, no account, no network.
+
+:class:`MockKenarServer` knows every operation of the SDK from the same
+operation table the API classes use.  It checks each request as the real API
+would (known path, credentials, a JSON body that fits the body model),
+answers a valid response built from the response model unless a test queued
+something else, records every request, and misbehaves on command::
+
+    from kenar_api_client.testing import MockKenarServer
+
+    with MockKenarServer() as server:
+        with server.api_client() as client:
+            api = kenar_api_client.EventsApi(client)
+            server.respond("events_send_event", status=503)    # the next answer
+            ...
+        assert server.requests[0].operation == "events_send_event"
+
+Only the standard library is used to serve; models come from the SDK.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import json
+import re
+import socket
+import struct
+import threading
+import time
+import typing
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Deque, Dict, Iterator, List, Optional, Tuple, Union
+from urllib.parse import parse_qsl, urlsplit
+
+from kenar_api_client._operation import QUERY, Operation
+from kenar_api_client._operations import OPERATIONS
+
+JSONValue = Any
+
+#: the faults a queued answer can carry
+FAULTS = ("reset", "truncate", "malformed", "hang", "close")
+
+_GRPC_INVALID_ARGUMENT = 3
+_GRPC_NOT_FOUND = 5
+_GRPC_UNAUTHENTICATED = 16
+
+
+class Headers(Dict[str, str]):
+    """Request headers as sent, looked up without regard to case."""
+
+    def _key(self, name: str) -> Optional[str]:
+        lowered = name.lower()
+        for key in dict.keys(self):
+            if key.lower() == lowered:
+                return key
+        return None
+
+    def __getitem__(self, name: str) -> str:
+        key = self._key(name)
+        if key is None:
+            raise KeyError(name)
+        return dict.__getitem__(self, key)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        key = self._key(name)
+        return default if key is None else dict.__getitem__(self, key)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self._key(name) is not None
+
+
+@dataclass
+class RecordedRequest:
+    """One request the server received."""
+
+    operation: Optional[str]  #: the SDK method name, or None for an unknown path
+    method: str
+    path: str  #: the raw path, still percent-encoded, without the query
+    query: Dict[str, str]  #: decoded query parameters
+    raw_query: str
+    headers: Headers
+    body: bytes
+    json: JSONValue  #: the parsed body, or None
+    path_params: Dict[str, str] = field(default_factory=dict)  #: decoded path parameters
+    received_at: float = 0.0
+
+
+@dataclass
+class Answer:
+    """What the server sends back for one request (queued with :meth:`MockKenarServer.respond`)."""
+
+    status: int = 200
+    json: JSONValue = None
+    body: Optional[bytes] = None
+    headers: Dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    fault: Optional[str] = None
+
+
+class _Route:
+    def __init__(self, op: Operation) -> None:
+        self.op = op
+        pattern = ""
+        literal = 0
+        for i, part in enumerate(re.split(r"\{([^}]+)\}", op.path)):
+            if i % 2:
+                pattern += f"(?P<{part}>[^/]+)"
+            else:
+                pattern += re.escape(part)
+                literal += len(part)
+        self.regex = re.compile(pattern + r"\Z")
+        self.literal = literal
+
+
+def _rpc_status(code: int, message: str) -> Dict[str, Any]:
+    return {"code": code, "message": message, "details": []}
+
+
+class MockKenarServer:
+    """A loopback HTTP server that behaves like the Kenar API.
+
+    ``api_key`` / ``access_token``: when given, requests must carry exactly
+    these; otherwise any non-empty value is accepted.  ``validate=False``
+    turns the request checks off (every request is answered as queued).
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        api_key: Optional[str] = None,
+        access_token: Optional[str] = None,
+        validate: bool = True,
+    ) -> None:
+        self.api_key = api_key
+        self.access_token = access_token
+        self.validate = validate
+        self.requests: List[RecordedRequest] = []
+        self._lock = threading.Lock()
+        self._queues: Dict[str, Deque[Answer]] = {}
+        self._defaults: Dict[str, bytes] = {}
+        self._stopping = threading.Event()
+        self._routes: Dict[str, List[_Route]] = {}
+        for op in OPERATIONS.values():
+            self._routes.setdefault(op.method, []).append(_Route(op))
+        for routes in self._routes.values():
+            routes.sort(key=lambda r: -r.literal)
+        self._httpd = _Server((host, port), _Handler)
+        self._httpd.mock = self
+        self._thread: Optional[threading.Thread] = None
+
+    # ------------------------------------------------------------------ lifecycle
+    @property
+    def url(self) -> str:
+        """Base URL to give ``Configuration(host=...)``."""
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def port(self) -> int:
+        return int(self._httpd.server_address[1])
+
+    def start(self) -> MockKenarServer:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._httpd.serve_forever, name="mock-kenar", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._httpd.server_close()
+
+    close = stop
+
+    def __enter__(self) -> MockKenarServer:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ helpers for tests
+    def configuration(self, api_key: str = "test-api-key", access_token: Optional[str] = "test-access-token") -> Any:
+        """A :class:`Configuration` pointed at this server with credentials set."""
+        from kenar_api_client.configuration import Configuration
+
+        config = Configuration(host=self.url)
+        config.api_key["APIKey"] = self.api_key or api_key
+        config.access_token = self.access_token or access_token
+        return config
+
+    def api_client(self, **kwargs: Any) -> Any:
+        """An :class:`ApiClient` for :meth:`configuration`."""
+        from kenar_api_client.api_client import ApiClient
+
+        return ApiClient(self.configuration(**kwargs))
+
+    def respond(
+        self,
+        method_name: str,
+        json: JSONValue = None,
+        status: int = 200,
+        headers: Optional[Dict[str, str]] = None,
+        *,
+        body: Optional[Union[bytes, str]] = None,
+        delay: float = 0.0,
+        fault: Optional[str] = None,
+        times: int = 1,
+    ) -> None:
+        """Queue the next answer(s) for ``method_name`` (e.g. ``"events_send_event"``).
+
+        Calling it several times queues a sequence; once the queue is empty the
+        server answers the default again.  ``json`` is sent as the body (with
+        ``status``); ``body`` sends raw bytes instead; ``delay`` waits before
+        answering; ``fault`` is one of ``"reset"`` (drop the connection with
+        no answer), ``"truncate"`` (promise more bytes than are sent),
+        ``"malformed"`` (a 200 with broken JSON), ``"hang"`` (never answer
+        until the server stops) or ``"close"`` (close without an answer).
+        """
+        if method_name not in OPERATIONS:
+            raise KeyError(f"unknown operation {method_name!r}")
+        if fault is not None and fault not in FAULTS:
+            raise ValueError(f"fault must be one of {FAULTS}, not {fault!r}")
+        raw = body.encode("utf-8") if isinstance(body, str) else body
+        answer = Answer(status, json, raw, dict(headers or {}), delay, fault)
+        with self._lock:
+            queue = self._queues.setdefault(method_name, deque())
+            for _ in range(times):
+                queue.append(answer)
+
+    def requests_for(self, method_name: str) -> List[RecordedRequest]:
+        with self._lock:
+            return [r for r in self.requests if r.operation == method_name]
+
+    @property
+    def last_request(self) -> RecordedRequest:
+        with self._lock:
+            if not self.requests:
+                raise AssertionError("the mock server has received no request")
+            return self.requests[-1]
+
+    def reset(self) -> None:
+        """Forget recorded requests and queued answers."""
+        with self._lock:
+            self.requests.clear()
+            self._queues.clear()
+
+    def pending(self, method_name: Optional[str] = None) -> int:
+        """How many queued answers are still unused."""
+        with self._lock:
+            if method_name is not None:
+                return len(self._queues.get(method_name, ()))
+            return sum(len(q) for q in self._queues.values())
+
+    # ------------------------------------------------------------------ serving
+    def _route(self, method: str, path: str) -> Tuple[Optional[Operation], Dict[str, str]]:
+        from urllib.parse import unquote
+
+        for route in self._routes.get(method, ()):
+            match = route.regex.match(path)
+            if match:
+                return route.op, {k: unquote(v) for k, v in match.groupdict().items()}
+        return None, {}
+
+    def _next_answer(self, name: str) -> Optional[Answer]:
+        with self._lock:
+            queue = self._queues.get(name)
+            if queue:
+                return queue.popleft()
+        return None
+
+    def _check(self, op: Optional[Operation], req: RecordedRequest) -> Optional[Answer]:
+        """The error the real API would give, or None when the request is acceptable."""
+        if op is None:
+            return Answer(404, _rpc_status(_GRPC_NOT_FOUND, f"no operation {req.method} {req.path}"))
+        if not self.validate:
+            return None
+        key = req.headers.get("X-API-Key")
+        if not key or (self.api_key is not None and key != self.api_key):
+            return Answer(401, _rpc_status(_GRPC_UNAUTHENTICATED, "missing or invalid API key"))
+        if op.needs_oauth:
+            auth = req.headers.get("Authorization") or ""
+            token = auth[7:] if auth.startswith("Bearer ") else ""
+            if not token or (self.access_token is not None and token != self.access_token):
+                return Answer(401, _rpc_status(_GRPC_UNAUTHENTICATED, "missing or invalid access token"))
+        for param in op.params:
+            if param.kind == QUERY and param.name in req.query and param.type == "int":
+                try:
+                    int(req.query[param.name])
+                except ValueError:
+                    return Answer(400, _rpc_status(_GRPC_INVALID_ARGUMENT, f"{param.name} must be an integer"))
+            if param.kind == QUERY and param.required and param.name not in req.query:
+                return Answer(400, _rpc_status(_GRPC_INVALID_ARGUMENT, f"missing query parameter {param.name}"))
+        body_param = op.body_param
+        if body_param is not None:
+            content_type = req.headers.get("Content-Type") or ""
+            if "application/json" not in content_type:
+                return Answer(400, _rpc_status(_GRPC_INVALID_ARGUMENT, "the body must be application/json"))
+            if not isinstance(req.json, dict):
+                return Answer(400, _rpc_status(_GRPC_INVALID_ARGUMENT, "the body must be a JSON object"))
+            model = op.body_model()
+            if model is not None:
+                from pydantic import ValidationError
+
+                try:
+                    model.model_validate_json(req.body)
+                except ValidationError as error:
+                    first = error.errors()[0]
+                    where = ".".join(str(x) for x in first.get("loc", ()))
+                    return Answer(400, _rpc_status(_GRPC_INVALID_ARGUMENT, f"invalid body: {where}: {first.get('msg')}"))
+        elif req.body and op.method in ("GET", "DELETE"):
+            return Answer(400, _rpc_status(_GRPC_INVALID_ARGUMENT, "this operation takes no body"))
+        return None
+
+    def _default_body(self, op: Operation) -> bytes:
+        cached = self._defaults.get(op.name)
+        if cached is None:
+            model = op.response_model()
+            value = sample_value(model) if model is not None else {}
+            cached = self._defaults[op.name] = json.dumps(value, ensure_ascii=False).encode("utf-8")
+        return cached
+
+    def _handle(self, handler: _Handler) -> None:
+        split = urlsplit(handler.path)
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(length) if length > 0 else b""
+        parsed: JSONValue = None
+        if body:
+            try:
+                parsed = json.loads(body)
+            except ValueError:
+                parsed = None
+        op, path_params = self._route(handler.command, split.path)
+        req = RecordedRequest(
+            operation=op.name if op else None,
+            method=handler.command,
+            path=split.path,
+            query=dict(parse_qsl(split.query, keep_blank_values=True)),
+            raw_query=split.query,
+            headers=Headers(handler.headers.items()),
+            body=body,
+            json=parsed,
+            path_params=path_params,
+            received_at=time.monotonic(),
+        )
+        with self._lock:
+            self.requests.append(req)
+        if op is not None and body and parsed is None and self.validate:
+            answer: Optional[Answer] = Answer(400, _rpc_status(_GRPC_INVALID_ARGUMENT, "the body is not valid JSON"))
+        else:
+            answer = self._check(op, req)
+        if answer is None and op is not None:
+            answer = self._next_answer(op.name)
+        if answer is None and op is not None:
+            answer = Answer(200, body=self._default_body(op))
+        assert answer is not None
+        self._send(handler, answer)
+
+    def _send(self, handler: _Handler, answer: Answer) -> None:
+        if answer.delay:
+            self._stopping.wait(answer.delay)
+        if answer.fault == "hang":
+            self._stopping.wait(60)
+            handler.close_connection = True
+            return
+        if answer.fault in ("reset", "close"):
+            handler.close_connection = True
+            if answer.fault == "reset":  # RST instead of FIN
+                handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            return
+        if answer.fault == "malformed":
+            payload = b'{"posts": [{"token": "abc", '
+        elif answer.body is not None:
+            payload = answer.body
+        elif answer.json is not None:
+            payload = json.dumps(answer.json, ensure_ascii=False).encode("utf-8")
+        else:
+            payload = b"{}" if 200 <= answer.status < 300 else json.dumps(
+                _rpc_status(2, f"mock error {answer.status}")
+            ).encode()
+        headers = {"Content-Type": "application/json"}
+        headers.update(answer.headers)
+        handler.send_response(answer.status)
+        for name, value in headers.items():
+            handler.send_header(name, value)
+        if answer.fault == "truncate":
+            handler.send_header("Content-Length", str(len(payload) + 100))
+            handler.end_headers()
+            handler.wfile.write(payload[: max(1, len(payload) // 2)])
+            handler.wfile.flush()
+            handler.close_connection = True
+            return
+        handler.send_header("Content-Length", str(len(payload)))
+        handler.end_headers()
+        handler.wfile.write(payload)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    mock: MockKenarServer
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def _dispatch(self) -> None:
+        try:
+            self.server.mock._handle(self)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _dispatch
+
+    def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
+        return
+
+
+# ---------------------------------------------------------------------- sample answers
+
+
+def sample_value(annotation: Any, name: str = "value", depth: int = 0) -> JSONValue:
+    """A JSON value that fits ``annotation`` (a model class, enum or typing hint)."""
+    from pydantic import BaseModel
+
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is Union:
+        candidates = [a for a in args if a is not type(None)]
+        return sample_value(candidates[0], name, depth) if candidates else None
+    if origin is typing.Annotated:
+        return sample_value(args[0], name, depth)
+    if origin in (list, List):
+        return [sample_value(args[0], name, depth + 1)] if args and depth < 6 else []
+    if origin in (dict, Dict):
+        return {}
+    if isinstance(annotation, type):
+        if issubclass(annotation, BaseModel):
+            if depth > 6:
+                return {}
+            result: Dict[str, JSONValue] = {}
+            for field_name, info in annotation.model_fields.items():
+                wire = info.alias or field_name
+                result[wire] = sample_value(info.annotation, field_name, depth + 1)
+            return result
+        if issubclass(annotation, enum.Enum):
+            members = list(annotation)
+            chosen = next((m for m in members if "UNSPECIFIED" not in m.name and "UNKNOWN" not in m.name), None)
+            return (chosen or members[0]).value if members else ""
+        if issubclass(annotation, bool):
+            return True
+        if issubclass(annotation, int):
+            return 1
+        if issubclass(annotation, float):
+            return 1.5
+        if issubclass(annotation, str):
+            return f"sample-{name}"
+        if issubclass(annotation, datetime.datetime):
+            return "2024-03-01T12:30:00Z"
+        if issubclass(annotation, datetime.date):
+            return "2024-03-01"
+    return None
+
+
+def iter_operations() -> Iterator[Operation]:
+    """Every operation the server knows, in name order."""
+    for name in sorted(OPERATIONS):
+        yield OPERATIONS[name]
+
+
+__all__ = ["Answer", "FAULTS", "Headers", "MockKenarServer", "RecordedRequest", "iter_operations", "sample_value"]
+
