@@ -1,10 +1,16 @@
-"""Shared fixtures: a mock Kenar server per test and a client pointed at it."""
+"""Shared test helpers.
+
+Some tests read the spec and reference files in ``../shared`` (next to the
+repository).  Without them those tests are skipped with the reason; under CI
+(``CI=true``) a missing file is a failure, so CI cannot go green by skipping.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
-from typing import Iterator, List
+from typing import Any, Dict, Iterator, List
 
 import pytest
 
@@ -16,17 +22,43 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 SPEC_PATH = SHARED / "openapi" / "kenar-openapi.json"
 OFFICIAL_NAMES_PATH = SHARED / "reference" / "official-names.json"
-EVENTS_REFERENCE_PATH = SHARED / "reference" / "EventsApi.md"
+EVENTS_API_DOC_PATH = SHARED / "reference" / "EventsApi.md"
 
 
-def need_shared(path: Path) -> Path:
-    """Return ``path`` from ../shared, or skip: but in CI a missing file is a failure."""
+def require_shared(path: Path) -> Path:
+    """``path`` if it exists; otherwise skip the test (fail it when ``CI=true``)."""
     if path.exists():
         return path
-    message = f"{path} is not here: these tests need the shared spec and reference files beside the clone"
+    reason = f"{path} is missing: these tests need the shared spec/reference files next to the repository"
     if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message + " (CI=true: not skipping)")
-    pytest.skip(message)
+        pytest.fail(reason + " (CI=true: not skipping)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def spec_path() -> Path:
+    """The Kenar OpenAPI document the package is generated from."""
+    return require_shared(SPEC_PATH)
+
+
+@pytest.fixture(scope="session")
+def spec_doc(spec_path: Path) -> Dict[str, Any]:
+    return json.loads(spec_path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="session")
+def official_names() -> Dict[str, Any]:
+    """The public names of the official SDK 0.291.0."""
+    return json.loads(require_shared(OFFICIAL_NAMES_PATH).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="session")
+def events_api_doc() -> str:
+    """The official reference page of EventsApi (markdown)."""
+    return require_shared(EVENTS_API_DOC_PATH).read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- the mock server and a client on it
 
 
 class Sleeps(List[float]):
