@@ -9,7 +9,7 @@ import socket
 import threading
 import traceback
 from datetime import datetime, timedelta, timezone
-from typing import Iterator, List, Tuple
+from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
 import urllib3
@@ -449,6 +449,8 @@ class _KenarStub:
                     status, payload = 401, {"code": 16, "message": "invalid access token", "details": []}
                 else:
                     status, payload = 200, {"user_id": grant.user_id, "phone_numbers": []}
+                    if grant.has_scope("USER_PHONE"):
+                        payload["phone_number"] = "09120000000"
                 body = json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -533,3 +535,51 @@ def test_401_with_a_dead_refresh_token_surfaces_the_401(server: OAuthServer, cli
         _finder(kenar, client.token_source(token)).finder_get_user2()  # type: ignore[attr-defined]
     assert len(kenar.calls) == 1
     assert len(server.token_requests) == 1
+
+
+def test_the_guide_example_runs(server: OAuthServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/guides/oauth.md's example, run against the loopback servers instead of Divar."""
+    import re
+    from pathlib import Path
+
+    import kenar_api_client.configuration
+
+    guide = (Path(__file__).resolve().parent.parent / "docs" / "guides" / "oauth.md").read_text(encoding="utf-8")
+    example = re.search(r"```python\n(.*?)```", guide, re.S)
+    assert example is not None
+    defaults = OAuthClient.__init__.__kwdefaults__
+    assert defaults is not None
+    monkeypatch.setitem(defaults, "authorize_url", server.authorize_url)
+    monkeypatch.setitem(defaults, "token_url", server.token_url)
+    namespace: Dict[str, Any] = {}
+    exec(compile(example.group(1), "oauth.md", "exec"), namespace)
+    oauth = namespace["oauth"]
+    server.client_id, server.client_secret = oauth.client_id, oauth._client_secret
+    server.redirect_uris = [oauth.redirect_uri]
+    kenar = _KenarStub(server, namespace["API_KEY"])
+    monkeypatch.setattr(kenar_api_client.configuration, "DEFAULT_HOST", kenar.url)
+    try:
+        session: Dict[str, str] = {}
+        url = namespace["start_login"](session)
+        location = urllib3.PoolManager().request("GET", url, redirect=False).headers["Location"]
+        namespace["finish_login"](session, "user-1", location)
+        assert session == {}
+        stored = json.loads(namespace["TOKENS"]["user-1"])
+        assert stored["scope"] == "USER_ID USER_PHONE offline_access"
+        assert namespace["phone_number_of"]("user-1") == "09120000000"
+
+        server.expire(stored["access_token"])  # a 401, a refresh, a retry, and the new pair stored
+        assert namespace["phone_number_of"]("user-1") == "09120000000"
+        rotated = json.loads(namespace["TOKENS"]["user-1"])
+        assert rotated["refresh_token"] != stored["refresh_token"]
+        assert len(kenar.calls) == 3
+
+        namespace["refresh_now"]("user-1")
+        assert json.loads(namespace["TOKENS"]["user-1"])["refresh_token"] != rotated["refresh_token"]
+        assert [r.form_field("grant_type") for r in server.token_requests] == [
+            "authorization_code",
+            "refresh_token",
+            "refresh_token",
+        ]
+    finally:
+        kenar.close()
