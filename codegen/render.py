@@ -380,10 +380,39 @@ def render_api(spec: Spec, api: Api) -> str:
 # ---------------------------------------------------------------------------- docs
 
 
-def _example_value(p: Param) -> str:
+def _example_required(spec: Spec, cls: str, depth: int = 0) -> Dict[str, object]:
+    """A dict holding just the required fields of model ``cls``, with placeholder values."""
+    models = {m.cls: m for m in spec.models}
+    model = models[cls]
+    result: Dict[str, object] = {}
+    for f in model.fields:
+        if not f.required:
+            continue
+        plain = f.type.plain
+        if plain.startswith("List["):
+            result[f.wire] = []
+        elif plain.startswith("Dict["):
+            result[f.wire] = {}
+        elif plain in models:
+            target = models[plain]
+            if target.enum_values is not None:
+                result[f.wire] = next((v for v in target.enum_values if "UNSPECIFIED" not in v), target.enum_values[0])
+            else:
+                result[f.wire] = _example_required(spec, plain, depth + 1) if depth < 5 else {}
+        else:
+            result[f.wire] = {"str": "example", "int": 1, "bool": True, "float": 1.0, "datetime": "2024-01-01T00:00:00Z"}.get(
+                plain, "example"
+            )
+    return result
+
+
+def _example_value(spec: Spec, p: Param) -> str:
     if p.kind == "body":
         if p.type == "object":
             return "{}"
+        required = _example_required(spec, p.type)
+        if required:
+            return f"kenar_api_client.{p.type}.from_dict({required!r})"
         return f"kenar_api_client.{p.type}()"
     return {"str": '"example"', "int": "10", "bool": "True", "float": "1.5"}.get(p.type, '"example"')
 
@@ -423,7 +452,7 @@ def render_api_doc(spec: Spec, api: Api) -> str:
         out.append(f"    api = kenar_api_client.{api.cls}(api_client)")
         call_args = []
         for p in op.params:
-            value = _example_value(p)
+            value = _example_value(spec, p)
             call_args.append(value if p.required else f"{p.name}={value}")
         out.append("    try:")
         out.append(f"        result = api.{op.name}({', '.join(call_args)})")
