@@ -7,8 +7,9 @@ line so a stale file is easy to spot.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Dict, Iterable, List
+from typing import Dict, Iterable, List, Tuple
 
 from codegen.spec import Api, Model, Operation, Param, Spec
 
@@ -100,6 +101,8 @@ def render_model(spec: Spec, model: Model) -> str:
         lines.append("")
     for f in model.fields:
         annotation = f.type.annotation if f.required else f"Optional[{f.type.annotation}]"
+        if model.cls in f.type.models:  # a recursive schema: the class is not defined yet
+            annotation = re.sub(rf"\b{model.cls}\b", f'"{model.cls}"', annotation)
         if f.name != f.wire:
             default = f'Field(alias="{f.wire}")' if f.required else f'Field(default=None, alias="{f.wire}")'
         else:
@@ -127,14 +130,14 @@ def _module_of(spec: Spec, cls: str) -> str:
     return _class_modules(spec)[cls]
 
 
-_MODULE_CACHE: Dict[int, Dict[str, str]] = {}
+_MODULE_CACHE: List[Tuple[Spec, Dict[str, str]]] = []
 
 
 def _class_modules(spec: Spec) -> Dict[str, str]:
-    key = id(spec)
-    if key not in _MODULE_CACHE:
-        _MODULE_CACHE[key] = {m.cls: m.module for m in spec.models}
-    return _MODULE_CACHE[key]
+    # keyed by identity, holding the spec itself: an id() key could be reused by another spec
+    if not _MODULE_CACHE or _MODULE_CACHE[0][0] is not spec:
+        _MODULE_CACHE[:] = [(spec, {m.cls: m.module for m in spec.models})]
+    return _MODULE_CACHE[0][1]
 
 
 # ---------------------------------------------------------------------------- lazy packages
