@@ -487,11 +487,16 @@ def _finder(kenar: _KenarStub, source: OAuthTokenSource) -> object:
     return kenar_api_client.FinderApi(kenar_api_client.ApiClient(configuration))
 
 
-def test_401_then_refresh_then_one_retry(server: OAuthServer, client: OAuthClient, kenar: _KenarStub) -> None:
+def test_401_then_refresh_then_one_retry(
+    server: OAuthServer, client: OAuthClient, kenar: _KenarStub, caplog: pytest.LogCaptureFixture
+) -> None:
     token = client.exchange_code(authorize(server, client, ["USER_ID", "offline_access"]))
     server.expire(token.access_token)  # the server gave up on it early; the app cannot know
     stored: List[OAuthToken] = []
     finder = _finder(kenar, client.token_source(token, on_refresh=stored.append))
+    caplog.set_level(logging.DEBUG)
+    for name in ("kenar_api_client", "urllib3"):
+        caplog.set_level(logging.DEBUG, logger=name)
 
     user = finder.finder_get_user2()  # type: ignore[attr-defined]
 
@@ -502,6 +507,10 @@ def test_401_then_refresh_then_one_retry(server: OAuthServer, client: OAuthClien
         ("api-key-1", "Bearer " + stored[0].access_token),
     ]
     assert len(server.token_requests) == 2  # the exchange and one refresh
+    lines = [logging.Formatter("%(name)s %(message)s").format(record) for record in caplog.records]
+    assert any("/v1/open-platform/users" in line for line in lines)
+    for secret in (token.access_token, token.refresh_token, stored[0].access_token, stored[0].refresh_token, SECRET):
+        assert secret and not any(secret in line for line in lines), secret
 
 
 def test_401_after_refresh_is_not_retried_again(server: OAuthServer, client: OAuthClient, kenar: _KenarStub) -> None:
