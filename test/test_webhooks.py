@@ -4,6 +4,7 @@ import copy
 import hashlib
 import http.client
 import json
+import re
 import threading
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -803,3 +804,57 @@ class TestOverHttp:
         assert status == 200
         assert json.loads(answer) == {"action": {"open_direct_link": "https://app.example.ir/a"}, "text_message": "ok"}
         assert _post(receiver, "/action", {**headers, "Authorization": "x"}, b"{}")[0] == 401
+
+
+# ----------------------------------------------------------------------- the guide's receiver
+
+
+GUIDE = Path(__file__).resolve().parent.parent / "docs" / "guides" / "webhooks.md"
+
+
+def _guide_block(heading: str) -> str:
+    text = GUIDE.read_text(encoding="utf-8")
+    section = text[text.index(heading) :]
+    start = section.index("```python\n") + len("```python\n")
+    return section[start : section.index("```", start)]
+
+
+def test_the_guide_receiver_works(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The standard-library receiver printed in the guide, run as written."""
+    monkeypatch.setenv("KENAR_IDENTIFICATION_KEY", KEY)
+    handled: List[Event] = []
+    namespace: Dict[str, Any] = {"__name__": "__guide__", "handle": handled.append}
+    exec(compile(_guide_block("### With the standard library"), "webhooks.md receiver", "exec"), namespace)
+    namespace["KenarEvents"].log_message = lambda *args: None
+    server = ThreadingHTTPServer(("127.0.0.1", 0), namespace["KenarEvents"])
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        address = (server.server_address[0], server.server_address[1])
+        headers, body = webhooks.build_delivery(sample("user_access_revocation"), KEY)
+        assert _post(address, "/", headers, body)[0] == 200
+        assert _post(address, "/", {**headers, "Authorization": "nope"}, body)[0] == 401
+        assert _post(address, "/", headers, b"[]")[0] == 400
+        connection = http.client.HTTPConnection(*address, timeout=5)
+        try:  # announce a body over the limit: refused before it is read
+            connection.putrequest("POST", "/")
+            connection.putheader("Authorization", KEY)
+            connection.putheader("Content-Length", str(webhooks.DEFAULT_MAX_BODY_SIZE + 1))
+            connection.endheaders()
+            assert connection.getresponse().status == 413
+        finally:
+            connection.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+    assert [type(event) for event in handled] == [UserAccessRevocationEvent]
+    assert handled[0].user_access_revocation.user_id == "7c2e4a1b-0d9f-4e3c-b5a6-918273645f00"
+
+
+def test_the_guide_names_only_what_exists() -> None:
+    text = GUIDE.read_text(encoding="utf-8")
+    mentioned = set(re.findall(r"webhooks\.([A-Za-z_]+)", text))
+    assert {"parse_event", "parse_session_init", "parse_dynamic_action", "build_delivery"} <= mentioned
+    for name in mentioned:
+        assert name in webhooks.__all__, name
