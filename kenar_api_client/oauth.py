@@ -757,6 +757,11 @@ def _token_from_answer(
 # ------------------------------------------------------------------ keeping calls authorised
 
 
+def _is_refusal(exc: OAuthError) -> bool:
+    """The token endpoint said no (4xx), as opposed to failing (5xx, unusable answer)."""
+    return exc.status is not None and 400 <= exc.status <= 499
+
+
 class OAuthTokenSource:
     """Hands out a user's access token, refreshing it when needed.
 
@@ -777,9 +782,15 @@ class OAuthTokenSource:
       An exception from ``on_refresh`` reaches the caller; the new token is
       kept regardless.
     * A token without a refresh token is handed out as it is, expired or not.
-    * If a refresh ahead of expiry fails on the network while the current
-      token still works, the current token is used and the refresh is tried
-      again on the next call.
+    * When the token endpoint refuses a refresh (a 4xx such as
+      ``invalid_grant``), that refresh token is not tried again and the
+      current access token is handed out, so the API answers 401 and the
+      caller gets :class:`~kenar_api_client.exceptions.UnauthorizedException`:
+      the user has to authorise the app again.  The refusal is kept in
+      :attr:`last_refresh_error`.
+    * When a refresh fails otherwise (network, 5xx, an unusable answer), the
+      current token is used if it has not expired yet, and the refresh is
+      tried again on the next call; once it has expired, the error is raised.
 
     ``clock`` (returning an aware datetime) is for tests.
     """
@@ -803,6 +814,9 @@ class OAuthTokenSource:
         self._leeway = float(leeway_seconds)
         self._clock = clock or _utcnow
         self._lock = threading.RLock()
+        self._refused: Optional[str] = None  # a refresh token the endpoint turned down
+        #: the error of the last refresh that failed, None after a success
+        self.last_refresh_error: Optional[OpenApiException] = None
 
     @property
     def client(self) -> OAuthClient:
@@ -821,8 +835,11 @@ class OAuthTokenSource:
         with self._lock:
             self._token = token
 
+    def _can_refresh(self, token: OAuthToken) -> bool:
+        return token.refresh_token is not None and token.refresh_token != self._refused
+
     def _due(self, token: OAuthToken) -> bool:
-        return token.refresh_token is not None and token.is_expired(self._leeway, now=self._clock())
+        return self._can_refresh(token) and token.is_expired(self._leeway, now=self._clock())
 
     def get_access_token(self) -> str:
         """A usable access token, refreshed first if it is about to expire."""
@@ -834,15 +851,12 @@ class OAuthTokenSource:
             if self._due(token):
                 try:
                     token = self._refresh_locked(token)
-                except TransportError as exc:
+                except OAuthError as exc:
+                    if not _is_refusal(exc) and token.is_expired(0, now=self._clock()):
+                        raise
+                except TransportError:
                     if token.is_expired(0, now=self._clock()):
                         raise
-                    logger.warning(
-                        "OAuth: could not refresh the access token ahead of expiry (%s); "
-                        "using the current one, valid until %s",
-                        type(exc).__name__,
-                        token.expires_at.isoformat() if token.expires_at else "unknown",
-                    )
             return token.access_token
 
     def refresh_after_unauthorized(self, rejected_token: str) -> bool:
@@ -850,37 +864,55 @@ class OAuthTokenSource:
 
         If another thread has already replaced that token, nothing is
         refreshed and the answer is True.  Otherwise the token is refreshed
-        once; the answer is False when there is no refresh token or the token
-        endpoint refuses (the caller then sees the 401).  Network failures
-        while refreshing are raised.
+        once.  The answer is False when there is no refresh token or the
+        token endpoint refuses it (the caller then sees the 401).  Other
+        failures of the refresh (network, 5xx) are raised.
         """
         with self._lock:
             current = self._token
             rejected = rejected_token.encode("utf-8") if isinstance(rejected_token, str) else b""
             if not hmac.compare_digest(current.access_token.encode("utf-8"), rejected):
                 return True
-            if current.refresh_token is None:
-                logger.debug("OAuth: access token rejected and there is no refresh token")
+            if not self._can_refresh(current):
+                logger.debug("OAuth: access token rejected and no usable refresh token")
                 return False
             try:
                 self._refresh_locked(current)
             except OAuthError as exc:
-                logger.warning(
-                    "OAuth: access token rejected and the refresh failed (HTTP %s, %s)",
-                    exc.status,
-                    exc.error or "no error code",
-                )
+                if not _is_refusal(exc):
+                    raise
                 return False
             return True
 
     def refresh(self) -> OAuthToken:
-        """Refresh now, whatever the expiry, and return the new token."""
+        """Refresh now, whatever the expiry, and return the new token (errors are raised)."""
         with self._lock:
             return self._refresh_locked(self._token)
 
     def _refresh_locked(self, token: OAuthToken) -> OAuthToken:
-        new = self._client.refresh(token)
+        try:
+            new = self._client.refresh(token)
+        except (OAuthError, TransportError) as exc:
+            self.last_refresh_error = exc
+            expiry = token.expires_at.isoformat() if token.expires_at else "unknown"
+            if isinstance(exc, OAuthError) and _is_refusal(exc):
+                self._refused = token.refresh_token
+                logger.warning(
+                    "OAuth: the token endpoint refused the refresh (HTTP %s, %s); "
+                    "the user must authorise the app again",
+                    exc.status,
+                    exc.error or "no error code",
+                )
+            else:
+                what = f"HTTP {exc.status}" if isinstance(exc, OAuthError) else type(exc).__name__
+                logger.warning(
+                    "OAuth: refreshing the access token failed (%s); the current one expires at %s",
+                    what,
+                    expiry,
+                )
+            raise
         self._token = new
+        self.last_refresh_error = None
         logger.debug(
             "OAuth: access token refreshed; the new one expires at %s",
             new.expires_at.isoformat() if new.expires_at else "unknown",

@@ -320,6 +320,53 @@ def test_refresh_after_unauthorized(server: OAuthServer, client: OAuthClient) ->
     server.revoke(refreshed[0].refresh_token or "")
     assert source.refresh_after_unauthorized(refreshed[0].access_token) is False
     assert len(server.token_requests) == 2
+    assert isinstance(source.last_refresh_error, OAuthError) and source.last_refresh_error.error == "invalid_grant"
+    # the refused refresh token is not tried again
+    assert source.refresh_after_unauthorized(refreshed[0].access_token) is False
+    assert len(server.token_requests) == 2
+    # until the app sets a new token
+    source.token = OAuthToken.from_dict(server.issue_token())
+    assert source.refresh_after_unauthorized(source.token.access_token) is True
+    assert len(server.token_requests) == 3
+    assert source.last_refresh_error is None
+
+
+def test_server_trouble_after_a_401_is_raised(server: OAuthServer, client: OAuthClient) -> None:
+    token = OAuthToken.from_dict(server.issue_token())
+    source = client.token_source(token)
+    server.enqueue(503, {"error": "temporarily_unavailable"})
+    with pytest.raises(OAuthError) as info:
+        source.refresh_after_unauthorized(token.access_token)
+    assert info.value.status == 503
+    assert source.refresh_after_unauthorized(token.access_token) is True  # not marked as refused
+    assert len(server.token_requests) == 2
+
+
+def test_refused_refresh_ahead_of_expiry_hands_out_the_old_token_once(
+    server: OAuthServer, client: OAuthClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = expired_pair(server)
+    server.revoke(token.refresh_token or "")
+    source = client.token_source(token)
+    assert source.get_access_token() == token.access_token  # the API will say 401
+    assert source.get_access_token() == token.access_token
+    assert len(server.token_requests) == 1
+    assert any("refused the refresh" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
+
+
+def test_server_trouble_ahead_of_expiry(server: OAuthServer, client: OAuthClient) -> None:
+    now = [datetime(2026, 3, 1, 10, 0, tzinfo=timezone.utc)]
+    token = OAuthToken.from_dict({**server.issue_token(), "expires_at": now[0] + timedelta(seconds=30)})
+    source = OAuthTokenSource(client, token, clock=lambda: now[0])
+    server.enqueue(500, body="oops")
+    assert source.get_access_token() == token.access_token  # still valid: used, retried next time
+    now[0] += timedelta(seconds=30)
+    server.enqueue(200, body="<html>not json</html>")
+    with pytest.raises(OAuthError) as info:
+        source.get_access_token()
+    assert info.value.error == "invalid_response"
+    assert server.is_valid(source.get_access_token())
+    assert len(server.token_requests) == 3
 
 
 def test_many_threads_rejected_together_refresh_once(server: OAuthServer, client: OAuthClient) -> None:
@@ -417,7 +464,7 @@ def test_no_secret_in_logs_errors_or_reprs(server: OAuthServer, client: OAuthCli
     handler_format = logging.Formatter("%(name)s %(levelname)s %(message)s")
     lines = [handler_format.format(record) for record in caplog.records]
     assert any("grant_type=refresh_token" in line for line in lines)  # the logs did say something
-    assert any(record.levelno == logging.WARNING and "refresh failed" in record.getMessage() for record in caplog.records)
+    assert any(record.levelno == logging.WARNING and "refused" in record.getMessage() for record in caplog.records)
     assert any(record.name.startswith("urllib3") for record in caplog.records)
     for text in lines + texts:
         for secret in secrets:
@@ -532,6 +579,19 @@ def test_expired_token_refreshed_before_the_call(server: OAuthServer, client: OA
     user = _finder(kenar, source).finder_get_user2()  # type: ignore[attr-defined]
     assert user.user_id == "test-user"
     assert kenar.calls == [("api-key-1", "Bearer " + source.token.access_token)]
+    assert len(server.token_requests) == 1
+
+
+def test_expired_token_with_a_dead_refresh_token_surfaces_a_401(
+    server: OAuthServer, client: OAuthClient, kenar: _KenarStub
+) -> None:
+    from kenar_api_client.exceptions import UnauthorizedException
+
+    token = expired_pair(server)
+    server.revoke(token.refresh_token or "")
+    with pytest.raises(UnauthorizedException):
+        _finder(kenar, client.token_source(token)).finder_get_user2()  # type: ignore[attr-defined]
+    assert kenar.calls == [("api-key-1", "Bearer " + token.access_token)]
     assert len(server.token_requests) == 1
 
 
