@@ -54,8 +54,8 @@ from pydantic import (
     PrivateAttr,
     StrictStr,
     ValidationError,
-    field_serializer,
     ValidationInfo,
+    field_serializer,
     field_validator,
 )
 from typing_extensions import Annotated
