@@ -232,7 +232,12 @@ class ApiClient:
             # a token source may know a fresher token: refresh once, resend once, never loop
             source = self.configuration.token_source
             if source is not None and request.access_token is not None:
-                if source.refresh_after_unauthorized(request.access_token):
+                try:
+                    refreshed = source.refresh_after_unauthorized(request.access_token)
+                except BaseException:
+                    response.release()
+                    raise
+                if refreshed:
                     response.release()
                     request = self.build_request(op, args, request_auth, content_type, headers, host_index)
                     response = self.send(request, timeout, preload_content)
