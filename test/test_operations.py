@@ -1,0 +1,451 @@
+"""Every operation over real HTTP against the mock Kenar server.
+
+For each of the 68 operations: call it with realistic arguments built from the
+operation table and check what the server saw (method, raw path, query,
+headers, JSON body) and the typed result.  Then EventsApi in depth (per the
+official reference page), the request-control keywords, and the variants.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import typing
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+import pytest
+import urllib3
+from pydantic import BaseModel
+
+import kenar_api_client
+from kenar_api_client import ApiClient, ApiResponse, EventsApi
+from kenar_api_client._operation import BODY, PATH, QUERY, Operation
+from kenar_api_client._operations import OPERATIONS
+from kenar_api_client.exceptions import ApiValueError, NotFoundException
+from kenar_api_client.models._base import KenarModel
+from kenar_api_client.testing import MockKenarServer, sample_value
+
+API_KEY = "test-api-key"
+TOKEN = "test-access-token"
+
+# realistic values by field name; anything else gets "<name>-value"
+STRINGS = {
+    "amount_rials": "9007199254740993",  # int64 beyond float precision: must travel as a string
+    "profit_rials": "9007199254740993",
+    "service_cost": "150000",
+    "phone": "09121234567",
+    "redirect_url": "https://app.example/return?x=1",
+    "description": "دوچرخه کوهستان، سالم",
+    "title": "دوچرخه",
+    "city": "tehran",
+    "reference_id": "ref-0001",
+    "ticket_uuid": "0b8f7d2c-7c55-4c2e-9a43-8d5e2a1c0f11",
+    "text_message": "سلام! how are you?",
+    "message": "hello & welcome",
+    "update_mask": "title,description",
+}
+# every path parameter carries characters that must be percent-encoded
+PATH_SUFFIX = "/1 ۱"
+PATH_SUFFIX_ENCODED = "%2F1%20%DB%B1"
+QUERY_STRING = "tehran city/1+2"
+QUERY_STRING_ENCODED = "tehran%20city/1%2B2"
+QUERY_INT = 20
+
+
+def _value_for(annotation: Any, name: str, depth: int = 0) -> Tuple[Any, Any]:
+    """(python value, the JSON it must become) for a field annotation."""
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Union:
+        return _value_for(next(a for a in args if a is not type(None)), name, depth)
+    if origin is typing.Annotated:
+        return _value_for(args[0], name, depth)
+    if origin in (list, List):
+        py, js = _value_for(args[0], name, depth + 1)
+        return [py], [js]
+    if origin in (dict, Dict):
+        if len(args) == 2 and args[1] is not Any:
+            py, js = _value_for(args[1], name, depth + 1)
+            return {"key": py}, {"key": js}
+        return {"key": "value", "n": 1}, {"key": "value", "n": 1}
+    if annotation is Any:
+        return "any", "any"
+    if isinstance(annotation, type):
+        if issubclass(annotation, KenarModel):
+            return build_model(annotation, depth + 1)
+        if issubclass(annotation, enum.Enum):
+            member = next((m for m in annotation if "UNSPECIFIED" not in m.name), next(iter(annotation)))
+            return member, member.value
+        if issubclass(annotation, bool):
+            return True, True
+        if issubclass(annotation, int):
+            return 3, 3
+        if issubclass(annotation, float):
+            return 2.5, 2.5
+        if issubclass(annotation, str):
+            value = STRINGS.get(name, f"{name}-value")
+            return value, value
+    raise AssertionError(f"no test value for {name}: {annotation!r}")
+
+
+def build_model(cls: Any, depth: int = 0) -> Tuple[Any, Dict[str, Any]]:
+    """An instance with exactly its required fields set, and the JSON it must serialise to."""
+    kwargs: Dict[str, Any] = {}
+    wire: Dict[str, Any] = {}
+    for field_name, info in cls.model_fields.items():
+        if not info.is_required():
+            continue
+        py, js = _value_for(info.annotation, field_name, depth)
+        kwargs[field_name] = py
+        wire[info.alias or field_name] = js
+    return cls(**kwargs), wire
+
+
+def build_arguments(op: Operation) -> Tuple[List[Any], Dict[str, Any], Dict[str, Any]]:
+    """(positional args, keyword args, expectations) for a call of ``op``."""
+    args: List[Any] = []
+    kwargs: Dict[str, Any] = {}
+    path = op.path
+    query: List[Tuple[str, str, str]] = []
+    body: Any = None
+    for param in op.params:
+        if param.kind == PATH:
+            value = param.name + PATH_SUFFIX
+            path = path.replace("{" + param.name + "}", param.name + PATH_SUFFIX_ENCODED)
+        elif param.kind == QUERY:
+            if param.type == "int":
+                value, raw, decoded = QUERY_INT, str(QUERY_INT), str(QUERY_INT)
+            else:
+                value, raw, decoded = QUERY_STRING, QUERY_STRING_ENCODED, QUERY_STRING
+            query.append((param.name, raw, decoded))
+        else:
+            assert param.kind == BODY
+            if param.type == "object":
+                value = {"phone": "09121234567", "nested": {"list": [1, "two", None]}}
+                body = value
+            else:
+                value, body = build_model(op.body_model())
+        if param.required:
+            args.append(value)
+        else:
+            kwargs[param.name] = value
+    raw_query = "&".join(f"{name}={raw}" for name, raw, _ in query)
+    expect = {
+        "path": path,
+        "raw_query": raw_query,
+        "query": {name: decoded for name, _, decoded in query},
+        "body": body,
+    }
+    return args, kwargs, expect
+
+
+def answer_for(op: Operation) -> Any:
+    model = op.response_model()
+    if model is None:
+        return {"ok": True, "id": "9223372036854775807", "items": [{"a": 1}]}
+    return sample_value(model)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[MockKenarServer]:
+    with MockKenarServer(api_key=API_KEY, access_token=TOKEN) as srv:
+        yield srv
+
+
+@pytest.fixture()
+def client(server: MockKenarServer) -> Iterator[ApiClient]:
+    server.reset()
+    config = server.configuration()
+    config.retries = 0
+    with ApiClient(config) as api_client:
+        yield api_client
+
+
+def api_for(op: Operation, client: ApiClient) -> Any:
+    return getattr(kenar_api_client, op.api)(client)
+
+
+# ---------------------------------------------------------------------------- all 68 operations
+
+
+def test_the_table_has_68_operations_37_with_oauth() -> None:
+    assert len(OPERATIONS) == 68
+    assert sum(op.needs_oauth for op in OPERATIONS.values()) == 37
+    assert all("APIKey" in op.auth for op in OPERATIONS.values())
+
+
+def test_oauth_exactly_where_the_spec_security_names_it(spec_doc: Dict[str, Any]) -> None:
+    by_id = {op.operation_id: op for op in OPERATIONS.values()}
+    seen = 0
+    for item in spec_doc["paths"].values():
+        for method, raw in item.items():
+            if method == "parameters":
+                continue
+            op = by_id[raw["operationId"]]
+            schemes = {s for req in raw.get("security", spec_doc.get("security", [])) for s in req}
+            assert op.needs_oauth == ("OAuth" in schemes), op.name
+            assert ("APIKey" in op.auth) == ("APIKey" in schemes), op.name
+            assert op.method == method.upper()
+            seen += 1
+    assert seen == 68
+
+
+@pytest.mark.parametrize("name", sorted(OPERATIONS))
+def test_operation_request_and_result(name: str, server: MockKenarServer, client: ApiClient) -> None:
+    op = OPERATIONS[name]
+    args, kwargs, expect = build_arguments(op)
+    answer = answer_for(op)
+    server.respond(name, json=answer, headers={"X-Request-Id": "req-" + name})
+
+    result = getattr(api_for(op, client), name)(*args, **kwargs)
+
+    assert len(server.requests) == 1
+    req = server.requests[0]
+    assert req.operation == name
+    assert req.method == op.method
+    assert req.path == expect["path"]
+    assert req.raw_query == expect["raw_query"]
+    assert req.query == expect["query"]
+    for param in op.params:
+        if param.kind == PATH:
+            assert req.path_params[param.name] == param.name + PATH_SUFFIX
+    headers = req.headers
+    assert headers["Accept"] == "application/json"
+    assert headers["X-API-Key"] == API_KEY
+    if op.needs_oauth:
+        assert headers["Authorization"] == "Bearer " + TOKEN
+    else:
+        assert "Authorization" not in headers, "a token is configured but this operation must not send it"
+    if expect["body"] is not None:
+        assert headers["Content-Type"] == "application/json"
+        assert req.json == expect["body"]
+        if op.body_model() is not None:
+            assert b"null" not in req.body, "None fields must be left out of the body"
+        assert headers["Content-Length"] == str(len(req.body))
+    else:
+        assert "Content-Type" not in headers
+        assert req.body == b""
+        if op.method == "POST":
+            assert headers["Content-Length"] == "0"
+        else:
+            assert "Content-Length" not in headers
+    assert headers["User-Agent"].startswith("kenar-api-client-python/")
+
+    model = op.response_model()
+    if model is None:
+        assert type(result) is dict
+        assert result == answer
+    else:
+        assert type(result) is model
+        assert result.__class__.__name__ == op.returns
+        assert json.loads(result.to_json()) == answer
+
+
+@pytest.mark.parametrize("name", sorted(OPERATIONS))
+def test_operation_variants(name: str, server: MockKenarServer, client: ApiClient) -> None:
+    op = OPERATIONS[name]
+    args, kwargs, _ = build_arguments(op)
+    answer = answer_for(op)
+    raw_answer = json.dumps(answer, ensure_ascii=False).encode("utf-8")
+    api = api_for(op, client)
+    server.respond(name, body=raw_answer, headers={"X-Request-Id": "info"})
+    server.respond(name, body=raw_answer, headers={"X-Request-Id": "raw"})
+
+    info = getattr(api, name + "_with_http_info")(*args, **kwargs)
+    assert isinstance(info, ApiResponse)
+    assert info.status_code == 200
+    assert info.headers["X-Request-Id"] == "info"
+    assert info.raw_data == raw_answer
+    model = op.response_model()
+    assert (info.data == answer) if model is None else (type(info.data) is model and json.loads(info.data.to_json()) == answer)
+
+    raw = getattr(api, name + "_without_preload_content")(*args, **kwargs)
+    assert isinstance(raw, urllib3.HTTPResponse)
+    assert raw.status == 200
+    assert raw.headers["X-Request-Id"] == "raw"
+    assert raw.read() == raw_answer
+    raw.release_conn()
+    first, second = server.requests
+    assert (first.method, first.path, first.raw_query, first.body) == (
+        second.method, second.path, second.raw_query, second.body
+    )
+
+
+# ---------------------------------------------------------------------------- int64 as strings
+
+
+def test_int64_fields_stay_strings_both_ways(server: MockKenarServer, client: ApiClient) -> None:
+    api = kenar_api_client.PaymentApi(client)
+    server.respond("payment_get_balance", json={"balance_rials": "9223372036854775807"})
+    balance = api.payment_get_balance()
+    assert balance.balance_rials == "9223372036854775807"
+    assert isinstance(balance.balance_rials, str)
+    body = kenar_api_client.PaymentCreateWalletPaymentRequest(
+        amount_rials="9223372036854775807", description="d", redirect_url="https://app.example/r"
+    )
+    api.payment_create_wallet_payment(body)
+    assert server.last_request.json["amount_rials"] == "9223372036854775807"
+    assert b'"amount_rials":"9223372036854775807"' in server.last_request.body
+
+
+# ---------------------------------------------------------------------------- EventsApi in depth
+
+
+def test_events_register_event_subscription_in_depth(server: MockKenarServer, client: ApiClient) -> None:
+    api = EventsApi(client)
+    request = kenar_api_client.EventsRegisterEventSubscriptionRequest(
+        event_type=kenar_api_client.EventsRegisterEventSubscriptionRequestEventType.NEW_MESSAGE_ON_POST,
+        event_resource_id="gZ3kLm9Q",
+        metadata={"source": "test", "nested": {"n": 1}},
+    )
+    server.respond("events_register_event_subscription", json={})
+    result = api.events_register_event_subscription(request)
+    assert result == {}
+    req = server.last_request
+    assert (req.method, req.path, req.raw_query) == ("POST", "/v1/open-platform/events/subscriptions", "")
+    assert req.json == {
+        "event_type": "NEW_MESSAGE_ON_POST",
+        "event_resource_id": "gZ3kLm9Q",
+        "metadata": {"source": "test", "nested": {"n": 1}},
+    }
+    assert req.headers["Content-Type"] == "application/json"
+    assert req.headers["Accept"] == "application/json"
+    assert req.headers["X-API-Key"] == API_KEY
+    assert req.headers["Authorization"] == "Bearer " + TOKEN
+
+    # the reference page's own call: an empty request is an empty JSON object
+    api.events_register_event_subscription(kenar_api_client.EventsRegisterEventSubscriptionRequest())
+    assert server.last_request.json == {} and server.last_request.body == b"{}"
+    # a dict of the model's fields is accepted too
+    api.events_register_event_subscription({"event_type": "POST_UPDATE"})  # type: ignore[arg-type]
+    assert server.last_request.json == {"event_type": "POST_UPDATE"}
+
+
+def test_events_send_event_in_depth(server: MockKenarServer, client: ApiClient) -> None:
+    api = EventsApi(client)
+    server.respond("events_send_event", json={})
+    # keyword order of the call does not matter: the query follows the method's parameter order
+    result = api.events_send_event(target_resource_id="user/42 x", message="سلام & hello=1?", target_type="USER")
+    assert result == {}
+    req = server.last_request
+    assert req.method == "POST"
+    assert req.path == "/experimental/open-platform/events/send"
+    assert req.raw_query == (
+        "message=%D8%B3%D9%84%D8%A7%D9%85%20%26%20hello%3D1%3F&target_type=USER&target_resource_id=user/42%20x"
+    )
+    assert req.query == {"message": "سلام & hello=1?", "target_type": "USER", "target_resource_id": "user/42 x"}
+    assert req.body == b""
+    assert req.headers["Content-Length"] == "0"
+    assert "Content-Type" not in req.headers
+    assert req.headers["X-API-Key"] == API_KEY
+    assert req.headers["Authorization"] == "Bearer " + TOKEN
+
+    api.events_send_event(message="only this")
+    assert server.last_request.raw_query == "message=only%20this"
+    api.events_send_event(message=None, target_type="POST", target_resource_id=None)
+    assert server.last_request.raw_query == "target_type=POST"
+    api.events_send_event()
+    assert server.last_request.raw_query == ""
+    assert server.last_request.path == "/experimental/open-platform/events/send"
+
+
+def test_events_api_uses_the_default_client_when_none_given(server: MockKenarServer) -> None:
+    server.reset()
+    previous = ApiClient._default
+    try:
+        ApiClient.set_default(ApiClient(server.configuration()))
+        EventsApi().events_send_event(message="m")
+        assert server.last_request.query == {"message": "m"}
+    finally:
+        ApiClient.set_default(previous)
+
+
+# ---------------------------------------------------------------------------- request-control keywords
+
+
+def test_request_auth_replaces_the_configured_credentials() -> None:
+    with MockKenarServer(validate=False) as server:
+        config = server.configuration(api_key="configured-key", access_token="configured-token")
+        with ApiClient(config) as client:
+            api = EventsApi(client)
+            api.events_send_event(
+                message="m",
+                _request_auth={"in": "header", "type": "api_key", "key": "X-API-Key", "value": "per-call-key"},
+            )
+            headers = server.last_request.headers
+            assert headers["X-API-Key"] == "per-call-key"
+            assert "Authorization" not in headers
+            api.events_send_event(
+                message="m", _request_auth={"in": "header", "type": "oauth2", "key": "Authorization", "value": "tok2"}
+            )
+            headers = server.last_request.headers
+            assert headers["Authorization"] == "Bearer tok2"
+            assert "X-API-Key" not in headers
+            # without _request_auth the configuration applies again
+            api.events_send_event(message="m")
+            assert server.last_request.headers["X-API-Key"] == "configured-key"
+            assert server.last_request.headers["Authorization"] == "Bearer configured-token"
+
+
+def test_headers_keyword_is_overridden_by_credentials_but_accept_wins(server: MockKenarServer, client: ApiClient) -> None:
+    api = EventsApi(client)
+    api.events_send_event(
+        message="m",
+        _headers={
+            "X-API-Key": "from-headers",
+            "Authorization": "Bearer from-headers",
+            "Accept": "application/json; charset=utf-8",
+            "X-Trace-Id": "trace-1",
+        },
+    )
+    headers = server.last_request.headers
+    assert headers["X-API-Key"] == API_KEY
+    assert headers["Authorization"] == "Bearer " + TOKEN
+    assert headers["Accept"] == "application/json; charset=utf-8"
+    assert headers["X-Trace-Id"] == "trace-1"
+
+
+def test_content_type_keyword(server: MockKenarServer, client: ApiClient) -> None:
+    api = EventsApi(client)
+    api.events_register_event_subscription(
+        kenar_api_client.EventsRegisterEventSubscriptionRequest(event_resource_id="x"),
+        _content_type="application/json; charset=utf-8",
+    )
+    assert server.last_request.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert server.last_request.json == {"event_resource_id": "x"}
+
+
+def test_host_index_other_than_zero_is_refused_before_sending(server: MockKenarServer, client: ApiClient) -> None:
+    api = EventsApi(client)
+    api.events_send_event(message="m", _host_index=0)
+    assert len(server.requests) == 1
+    with pytest.raises(ApiValueError, match="_host_index"):
+        api.events_send_event(message="m", _host_index=1)
+    assert len(server.requests) == 1
+
+
+def test_request_timeout_keyword_is_applied(server: MockKenarServer, client: ApiClient) -> None:
+    from kenar_api_client.exceptions import ApiTimeoutError
+
+    api = kenar_api_client.FinderApi(client)
+    server.respond("finder_get_post", json={}, delay=1.0)
+    with pytest.raises(ApiTimeoutError):
+        api.finder_get_post("tok", _request_timeout=0.2)
+    server.respond("finder_get_post", json={}, delay=0.2)
+    assert api.finder_get_post("tok", _request_timeout=(2, 2)).to_dict() == {}
+
+
+def test_without_preload_content_does_not_raise_for_errors(server: MockKenarServer, client: ApiClient) -> None:
+    server.respond("finder_get_post", json={"code": 5, "message": "gone"}, status=404)
+    raw = kenar_api_client.FinderApi(client).finder_get_post_without_preload_content("tok")
+    assert raw.status == 404
+    assert json.loads(raw.read()) == {"code": 5, "message": "gone"}
+    raw.release_conn()
+    server.respond("finder_get_post", json={"code": 5, "message": "gone"}, status=404)
+    with pytest.raises(NotFoundException):
+        kenar_api_client.FinderApi(client).finder_get_post_with_http_info("tok")
+
+
+def test_api_response_is_typed_generic() -> None:
+    info: ApiResponse[Optional[BaseModel]] = ApiResponse(201, None, {"A": "b"}, b"")
+    assert (info.status_code, info.data, info.headers, info.raw_data) == (201, None, {"A": "b"}, b"")
