@@ -333,7 +333,7 @@ def test_variant_package_imports_and_calls_the_added_operations(
         ("POST", "/v1/open-platform/reports"): b"{}",
         ("DELETE", "/v1/open-platform/reports/item/r%2F9"): b"{}",
     }
-    url = "http://127.0.0.1:%d" % tiny_server.server_address[1]
+    url = f"http://127.0.0.1:{tiny_server.server_address[1]}"
     env = dict(os.environ, PYTHONPATH=str(root), VARIANT_ROOT=str(root), VARIANT_URL=url)
     result = subprocess.run(
         [sys.executable, "-c", CLIENT_SCRIPT], cwd=root, env=env, capture_output=True, text=True, timeout=120
