@@ -30,7 +30,7 @@ import threading
 import time
 import typing
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Deque, Dict, Iterator, List, Optional, Tuple, Union
 from urllib.parse import parse_qsl, urlsplit
@@ -166,7 +166,10 @@ class MockKenarServer:
 
     def start(self) -> MockKenarServer:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._httpd.serve_forever, name="mock-kenar", daemon=True)
+            # a short poll interval: stop() waits for the serving loop to notice, up to one interval
+            self._thread = threading.Thread(
+                target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="mock-kenar", daemon=True
+            )
             self._thread.start()
         return self
 
@@ -218,7 +221,9 @@ class MockKenarServer:
 
         Calling it several times queues a sequence; once the queue is empty the
         server answers the default again.  ``json`` is sent as the body (with
-        ``status``); ``body`` sends raw bytes instead; ``delay`` waits before
+        ``status``); ``body`` sends raw bytes instead; with neither, a 2xx
+        sends the operation's default answer and an error status a
+        ``googlerpcStatus`` body; ``delay`` waits before
         answering; ``fault`` is one of ``"reset"`` (drop the connection with
         no answer), ``"truncate"`` (promise more bytes than are sent),
         ``"malformed"`` (a 200 with broken JSON), ``"hang"`` (never answer
@@ -360,6 +365,9 @@ class MockKenarServer:
             answer = self._next_answer(op.name)
         if answer is None and op is not None:
             answer = Answer(200, body=self._default_body(op))
+        elif answer is not None and op is not None and answer.json is None and answer.body is None:
+            if 200 <= answer.status < 300:  # e.g. respond(name, delay=1): the usual answer, only later
+                answer = replace(answer, body=self._default_body(op))
         assert answer is not None
         self._send(handler, answer)
 
@@ -374,6 +382,8 @@ class MockKenarServer:
             handler.close_connection = True
             if answer.fault == "reset":  # RST instead of FIN
                 handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                # closed here, the socket skips the server's shutdown(SHUT_WR), which would send a FIN first
+                handler.connection.close()
             return
         if answer.fault == "malformed":
             payload = b'{"posts": [{"token": "abc", '
@@ -447,10 +457,10 @@ def sample_value(annotation: Any, name: str = "value", depth: int = 0) -> JSONVa
         return {}
     if isinstance(annotation, type):
         if issubclass(annotation, BaseModel):
-            if depth > 6:
-                return {}
             result: Dict[str, JSONValue] = {}
             for field_name, info in annotation.model_fields.items():
+                if depth > 6 and not info.is_required():  # deep down, only what the model cannot do without
+                    continue
                 wire = info.alias or field_name
                 result[wire] = sample_value(info.annotation, field_name, depth + 1)
             return result

@@ -86,3 +86,20 @@ def client(server: MockKenarServer, sleeps: Sleeps) -> Iterator[ApiClient]:
     config.retries = RetryPolicy(sleep=sleeps, jitter=False)
     with ApiClient(config) as api_client:
         yield api_client
+
+
+# ---------------------------------------------------------------- the pytest plugin, from a bare clone
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Load the ``kenar_mock_server`` plugin when the package is not installed.
+
+    Installed (``pip install -e .``), its ``pytest11`` entry point has already
+    loaded it, and registering the module a second time would be an error;
+    ``-p no:kenar_api_client`` is respected.
+    """
+    from kenar_api_client import pytest_plugin
+
+    manager = config.pluginmanager
+    if not manager.is_registered(pytest_plugin) and not manager.is_blocked("kenar_api_client"):
+        manager.register(pytest_plugin, "kenar_api_client.pytest_plugin")
