@@ -32,7 +32,7 @@ import typing
 from collections import deque
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Deque, Dict, Iterator, List, Optional, Tuple, Union
+from typing import Any, Callable, Deque, Dict, Iterator, List, Optional, Tuple, Union
 from urllib.parse import parse_qsl, urlsplit
 
 from kenar_api_client._operation import QUERY, Operation
@@ -142,6 +142,7 @@ class MockKenarServer:
         self.requests: List[RecordedRequest] = []
         self._lock = threading.Lock()
         self._queues: Dict[str, Deque[Answer]] = {}
+        self._computed: Dict[str, Callable[[RecordedRequest], Any]] = {}
         self._defaults: Dict[str, bytes] = {}
         self._stopping = threading.Event()
         self._routes: Dict[str, List[_Route]] = {}
@@ -240,6 +241,21 @@ class MockKenarServer:
             for _ in range(times):
                 queue.append(answer)
 
+    def respond_with(self, method_name: str, compute: Optional[Callable[[RecordedRequest], Any]]) -> None:
+        """Answer ``method_name`` with ``compute(request)`` whenever no queued answer is left.
+
+        ``compute`` gets the :class:`RecordedRequest` and returns an :class:`Answer`
+        or a JSON value (sent as a 200); if it raises, the server answers 500 with
+        the error.  It runs on the server's threads.  ``None`` removes it.
+        """
+        if method_name not in OPERATIONS:
+            raise KeyError(f"unknown operation {method_name!r}")
+        with self._lock:
+            if compute is None:
+                self._computed.pop(method_name, None)
+            else:
+                self._computed[method_name] = compute
+
     def requests_for(self, method_name: str) -> List[RecordedRequest]:
         with self._lock:
             return [r for r in self.requests if r.operation == method_name]
@@ -256,6 +272,7 @@ class MockKenarServer:
         with self._lock:
             self.requests.clear()
             self._queues.clear()
+            self._computed.clear()
 
     def pending(self, method_name: Optional[str] = None) -> int:
         """How many queued answers are still unused."""
@@ -274,12 +291,20 @@ class MockKenarServer:
                 return route.op, {k: unquote(v) for k, v in match.groupdict().items()}
         return None, {}
 
-    def _next_answer(self, name: str) -> Optional[Answer]:
+    def _next_answer(self, req: RecordedRequest) -> Optional[Answer]:
+        name = req.operation or ""
         with self._lock:
             queue = self._queues.get(name)
             if queue:
                 return queue.popleft()
-        return None
+            compute = self._computed.get(name)
+        if compute is None:
+            return None
+        try:
+            result = compute(req)
+        except Exception as error:  # tell the test what went wrong instead of dropping the connection
+            return Answer(500, _rpc_status(13, f"respond_with({name!r}) raised {error!r}"))
+        return result if isinstance(result, Answer) else Answer(200, json=result)
 
     def _check(self, op: Optional[Operation], req: RecordedRequest) -> Optional[Answer]:
         """The error the real API would give, or None when the request is acceptable."""
@@ -362,7 +387,7 @@ class MockKenarServer:
         else:
             answer = self._check(op, req)
         if answer is None and op is not None:
-            answer = self._next_answer(op.name)
+            answer = self._next_answer(req)
         if answer is None and op is not None:
             answer = Answer(200, body=self._default_body(op))
         elif answer is not None and op is not None and answer.json is None and answer.body is None:
