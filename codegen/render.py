@@ -244,7 +244,8 @@ def render_operations(spec: Spec) -> str:
             lines.append("        params=(")
             for p in op.params:
                 module = f', module="{p.module}"' if p.module else ""
-                lines.append(f'            Param("{p.name}", {kinds[p.kind]}, "{p.type}", {p.required}{module}),')
+                wire = f', wire="{p.wire}"' if p.wire != p.name else ""
+                lines.append(f'            Param("{p.name}", {kinds[p.kind]}, "{p.type}", {p.required}{module}{wire}),')
             lines.append("        ),")
         else:
             lines.append("        params=(),")

@@ -25,11 +25,18 @@ _MODELS_PACKAGE = "kenar_api_client.models"
 class Param:
     """One argument of an operation, in the order of the method signature."""
 
-    name: str  #: python name (also the wire name for path and query parameters)
+    name: str  #: python name (also the wire name for path and query parameters, unless ``wire`` is set)
     kind: str  #: PATH, QUERY or BODY
     type: str  #: "str", "int", "bool", "float", "object" or a model class name
     required: bool
     module: Optional[str] = None  #: module (under kenar_api_client.models) of a model type
+    #: the name on the wire when it is not a Python name (e.g. grpc-gateway's ``filter.city``)
+    wire: Optional[str] = None
+
+    @property
+    def wire_name(self) -> str:
+        """The name in the path template or the query string."""
+        return self.wire or self.name
 
 
 @dataclass(frozen=True)

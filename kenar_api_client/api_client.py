@@ -285,9 +285,9 @@ class ApiClient:
                 text = str(value)
                 if not text:
                     raise ApiValueError(f"{op.name}(): path parameter '{param.name}' must not be empty")
-                values[param.name] = _encode_path_value(text, config.safe_chars_for_path_param)
+                values[param.wire_name] = _encode_path_value(text, config.safe_chars_for_path_param)
             elif kind == QUERY:
-                query.append(quote(param.name) + "=" + quote(_query_text(value)))
+                query.append(quote(param.wire_name) + "=" + quote(_query_text(value)))
 
         path = "".join(values[text] if is_param else text for text, is_param in segments)
         host = config._base_path if config.server_index is None else config.host
