@@ -248,7 +248,7 @@ config.api_key["APIKey"] = "variant-key"
 config.access_token = "variant-token"
 with ApiClient(config) as client:
     api = ReportsApi(client)
-    report = api.reports_get_post_report("tok/1 ?", page_size=5, city_slug="tehran")
+    report = api.reports_get_post_report("tok/1 ?", page_size=5, city_slug="tehran", filter_city_slug="karaj")
     out["report_type"] = type(report).__name__
     out["counts"] = report.counts
     out["by_city"] = [type(report.by_city["tehran"]).__name__, report.by_city["tehran"].value]
@@ -365,7 +365,7 @@ def test_variant_package_imports_and_calls_the_added_operations(
 
     seen = tiny_server.seen  # type: ignore[attr-defined]
     assert [(m, p) for m, p, _, _ in seen] == [
-        ("GET", "/v1/open-platform/reports/tok%2F1%20%3F?page_size=5&city_slug=tehran"),
+        ("GET", "/v1/open-platform/reports/tok%2F1%20%3F?page_size=5&city_slug=tehran&filter.city_slug=karaj"),
         ("POST", "/v1/open-platform/reports"),
         ("DELETE", "/v1/open-platform/reports/item/r%2F9"),
     ]
