@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Dict, Iterable, List, Tuple
+from typing import Dict, Iterable, List, Set, Tuple
 
 from codegen.spec import Api, Model, Operation, Param, Spec
 
@@ -90,7 +90,10 @@ def render_model(spec: Spec, model: Model) -> str:
         lines.append(f"from pydantic import {', '.join(sorted(pydantic_names))}")
         lines.append("")
     lines.append(f"from {PACKAGE}.models._base import KenarModel")
-    for cls in sorted(imports - {model.cls}):
+    # models that refer back to this one (a reference cycle) are imported after the
+    # class and named in quotes; pydantic resolves them on first use
+    cyclic = {cls for cls in imports - {model.cls} if model.cls in _reachable(spec, cls)}
+    for cls in sorted(imports - {model.cls} - cyclic):
         lines.append(f"from {PACKAGE}.models.{_module_of(spec, cls)} import {cls}")
     lines += ["", "", f"class {model.cls}(KenarModel):"]
     required = [f.name for f in model.fields if f.required]
@@ -101,13 +104,18 @@ def render_model(spec: Spec, model: Model) -> str:
         lines.append("")
     for f in model.fields:
         annotation = f.type.annotation if f.required else f"Optional[{f.type.annotation}]"
-        if model.cls in f.type.models:  # a recursive schema: the class is not defined yet
-            annotation = re.sub(rf"\b{model.cls}\b", f'"{model.cls}"', annotation)
+        for cls in sorted(f.type.models & (cyclic | {model.cls})):  # not defined yet: a forward reference
+            annotation = re.sub(rf"\b{cls}\b", f'"{cls}"', annotation)
         if f.name != f.wire:
             default = f'Field(alias="{f.wire}")' if f.required else f'Field(default=None, alias="{f.wire}")'
         else:
             default = "" if f.required else "None"
         lines.append(f"    {f.name}: {annotation}" + (f" = {default}" if default else ""))
+    if cyclic:
+        lines.append("")
+        lines.append("")
+        for cls in sorted(cyclic):
+            lines.append(f"from {PACKAGE}.models.{_module_of(spec, cls)} import {cls}  # noqa: E402")
     lines.append("")
     return "\n".join(lines)
 
@@ -138,6 +146,29 @@ def _class_modules(spec: Spec) -> Dict[str, str]:
     if not _MODULE_CACHE or _MODULE_CACHE[0][0] is not spec:
         _MODULE_CACHE[:] = [(spec, {m.cls: m.module for m in spec.models})]
     return _MODULE_CACHE[0][1]
+
+
+def _reachable(spec: Spec, cls: str) -> Set[str]:
+    """The model classes ``cls`` refers to, directly or through other models."""
+    graph = _reference_graph(spec)
+    seen: Set[str] = set()
+    stack = [cls]
+    while stack:
+        for nxt in graph.get(stack.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return seen
+
+
+_GRAPH_CACHE: List[Tuple[Spec, Dict[str, Set[str]]]] = []
+
+
+def _reference_graph(spec: Spec) -> Dict[str, Set[str]]:
+    if not _GRAPH_CACHE or _GRAPH_CACHE[0][0] is not spec:
+        graph = {m.cls: set().union(*(f.type.models for f in m.fields)) for m in spec.models}
+        _GRAPH_CACHE[:] = [(spec, graph)]
+    return _GRAPH_CACHE[0][1]
 
 
 # ---------------------------------------------------------------------------- lazy packages
