@@ -221,6 +221,7 @@ REPORT = {
     "total": "9223372036854775807",
     "year": 1403,
     "tree": {"name": "root", "children": [{"name": "leaf", "children": []}]},
+    "sections": [{"title": "s1", "entries": [{"label": "e1", "section": {"title": "inner", "entries": []}}]}],
     "kind": "MONTHLY",
     "extra": {"anything": [1, {"x": None}]},
     "brand_new_field": {"nested": True},
@@ -257,6 +258,9 @@ with ApiClient(config) as client:
     out["total"] = report.total
     out["year"] = report.year
     out["tree"] = [type(report.tree).__name__, type(report.tree.children[0]).__name__, report.tree.children[0].name]
+    entry = report.sections[0].entries[0]
+    out["sections"] = [type(report.sections[0]).__name__, type(entry).__name__, type(entry.section).__name__,
+                       entry.section.title]
     out["kind"] = [isinstance(report.kind, ReportsKind), report.kind.value, report.kind.is_known, ReportsKind.DAILY.value]
     out["extra"] = report.extra
     out["unknown"] = report.brand_new_field
@@ -303,7 +307,8 @@ def test_variant_regenerates_cleanly_and_drops_what_the_spec_dropped(variant: Tu
     assert not (root / "docs/PaymentCreateWalletPaymentRequest.md").exists()
     assert not (pkg / "models/finder_post_ext_state.py").exists()
     for new in ("api/reports_api.py", "models/reports_get_post_report_response.py", "models/reports_cell.py",
-                "models/reports_node.py", "models/reports_kind.py", "models/reports_create_report_request.py"):
+                "models/reports_node.py", "models/reports_kind.py", "models/reports_create_report_request.py",
+                "models/reports_section.py", "models/reports_entry.py"):
         assert (pkg / new).exists(), new
     assert (root / "docs/ReportsApi.md").exists()
     # the hand-written runtime is untouched
@@ -354,6 +359,7 @@ def test_variant_package_imports_and_calls_the_added_operations(
     assert out["total"] == "9223372036854775807"
     assert out["year"] == 1403
     assert out["tree"] == ["ReportsNode", "ReportsNode", "leaf"]  # recursive schema
+    assert out["sections"] == ["ReportsSection", "ReportsEntry", "ReportsSection", "inner"]  # a reference cycle
     assert out["kind"] == [True, "MONTHLY", False, "DAILY"]  # unknown enum value kept
     assert out["extra"] == {"anything": [1, {"x": None}]}
     assert out["unknown"] == {"nested": True}  # unknown field kept
