@@ -449,3 +449,65 @@ def test_without_preload_content_does_not_raise_for_errors(server: MockKenarServ
 def test_api_response_is_typed_generic() -> None:
     info: ApiResponse[Optional[BaseModel]] = ApiResponse(201, None, {"A": "b"}, b"")
     assert (info.status_code, info.data, info.headers, info.raw_data) == (201, None, {"A": "b"}, b"")
+
+
+# ---------------------------------------------------------------------------- ApiClient's own knobs
+
+
+def test_default_headers_cookie_and_user_agent(server: MockKenarServer) -> None:
+    server.reset()
+    with ApiClient(server.configuration(), header_name="X-Client", header_value="tests", cookie="a=b") as client:
+        client.set_default_header("X-Tenant", "t1")
+        client.user_agent = "my-app/1.0"
+        kenar_api_client.AssetsApi(client).assets_get_cities()
+    headers = server.last_request.headers
+    assert headers["X-Client"] == "tests"
+    assert headers["X-Tenant"] == "t1"
+    assert headers["Cookie"] == "a=b"
+    assert headers["User-Agent"] == "my-app/1.0"
+    assert headers["X-API-Key"] == API_KEY
+
+
+def test_official_low_level_path(server: MockKenarServer, client: ApiClient) -> None:
+    """param_serialize -> call_api -> response_deserialize, as the official generated methods use them."""
+    server.respond("finder_get_post", json={"token": "a/b", "data": {"title": "t"}})
+    method, url, headers, body, post_params = client.param_serialize(
+        "GET",
+        "/v1/open-platform/finder/post/{token}",
+        path_params={"token": "a/b"},
+        header_params={"Accept": "application/json"},
+        auth_settings=["APIKey", "OAuth"],
+    )
+    assert (method, url, body, post_params) == ("GET", server.url + "/v1/open-platform/finder/post/a%2Fb", None, [])
+    assert headers["X-API-Key"] == API_KEY and headers["Authorization"] == "Bearer " + TOKEN
+    response = client.call_api(method, url, headers, body, post_params)
+    result = client.response_deserialize(response, {"200": "FinderGetPostResponse"})
+    assert result.status_code == 200
+    assert isinstance(result.data, kenar_api_client.FinderGetPostResponse)
+    assert result.data.token == "a/b"
+    req = server.last_request
+    assert (req.method, req.path, req.operation) == ("GET", "/v1/open-platform/finder/post/a%2Fb", "finder_get_post")
+
+    method, url, headers, body, _ = client.param_serialize(
+        "POST",
+        "/experimental/open-platform/events/send",
+        query_params=[("message", "a b/c+d"), ("target_type", None), ("target_resource_id", "u")],
+        auth_settings=["APIKey", "OAuth"],
+    )
+    assert url == server.url + "/experimental/open-platform/events/send?message=a%20b/c%2Bd&target_resource_id=u"
+    client.call_api(method, url, headers, body)
+    assert server.last_request.operation == "events_send_event"
+    assert server.last_request.headers["Content-Length"] == "0"
+
+    body_model = kenar_api_client.EventsRegisterEventSubscriptionRequest(event_resource_id="r")
+    method, url, headers, body, _ = client.param_serialize(
+        "POST", "/v1/open-platform/events/subscriptions", body=body_model, auth_settings=["APIKey", "OAuth"]
+    )
+    assert body == {"event_resource_id": "r"}
+    server.respond("events_register_event_subscription", json={"code": 3, "message": "no"}, status=400)
+    response = client.call_api(method, url, headers, body)
+    with pytest.raises(kenar_api_client.BadRequestException) as info:
+        client.response_deserialize(response, {"200": "object"})
+    assert info.value.message == "no"
+    assert server.last_request.json == {"event_resource_id": "r"}
+    assert server.last_request.headers["Content-Type"] == "application/json"
