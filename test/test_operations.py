@@ -229,7 +229,7 @@ def test_operation_request_and_result(name: str, server: MockKenarServer, client
             assert headers["Content-Length"] == "0"
         else:
             assert "Content-Length" not in headers
-    assert headers["User-Agent"].startswith("kenar-api-client-python/")
+    assert kenar_api_client.__version__ in headers["User-Agent"]
 
     model = op.response_model()
     if model is None:
