@@ -184,6 +184,17 @@ def test_the_configured_timeout_applies_to_every_request() -> None:
         assert time.monotonic() - started < 1.5
 
 
+def test_explicit_none_request_timeout_means_no_timeout() -> None:
+    with MockKenarServer() as server:
+        config = server.configuration()
+        config.retries = 0
+        config.timeout = 0.1
+        server.respond("assets_get_cities", json={"cities": []}, delay=0.4)
+        with ApiClient(config) as client:
+            cities = kenar_api_client.AssetsApi(client).assets_get_cities(_request_timeout=None)
+        assert cities.to_dict() == {"cities": []}
+
+
 def test_from_env() -> None:
     config = Configuration.from_env({"KENAR_API_KEY": KEY, "KENAR_ACCESS_TOKEN": TOKEN, "KENAR_HOST": "http://h:1"})
     assert (config.api_key["APIKey"], config.access_token, config.host) == (KEY, TOKEN, "http://h:1")
