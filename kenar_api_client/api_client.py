@@ -33,6 +33,7 @@ from kenar_api_client.exceptions import (
     ApiException,
     ApiTypeError,
     ApiValueError,
+    OpenApiException,
     ResponseDecodeError,
     TransportError,
     parse_retry_after,
@@ -548,7 +549,15 @@ class ApiClient:
             value = None
         else:
             content_type = response_data.getheader("Content-Type")
-            value = self.deserialize(data.decode("utf-8"), response_type, content_type)
+            try:
+                value = self.deserialize(data.decode("utf-8"), response_type, content_type)
+            except (ValueError, TypeError) as error:  # pydantic's ValidationError is a ValueError
+                if isinstance(error, OpenApiException):
+                    raise
+                detail = _summarise(error) if isinstance(error, ValidationError) else str(error)
+                raise ResponseDecodeError(
+                    status, f"{response_type}: {detail}", data, content_type=content_type, headers=response_data.headers
+                ) from None
         return ApiResponse(status, value, response_data.headers, data)
 
     def deserialize(self, response_text: str, response_type: str, content_type: Optional[str]) -> Any:
