@@ -216,3 +216,43 @@ def test_error_body_that_is_not_an_rpc_status(server: MockKenarServer, client):
     error = sdk_error(caught.value, ServiceException)
     assert (error.code, error.message, error.details, error.rpc_status) == (None, None, [], None)
     assert error.body == "<html>bad gateway</html>"
+
+
+# ---------------------------------------------------------------- the official lower-level path
+
+
+@pytest.mark.parametrize(
+    ("body", "response_type", "expected"),
+    [
+        (b'{"token": 5}', "FinderGetPostResponse", "token"),
+        (b"not json", "FinderGetPostResponse", "invalid JSON"),
+        (b"\xff\xfe", "object", "utf-8"),
+        (b'{"a": "b"}', "datetime", "datetime"),
+        (b'"soon"', "datetime", "datetime"),
+        (b'"x1"', "int", "int"),
+    ],
+)
+def test_call_api_and_response_deserialize_raise_decode_errors(server: MockKenarServer, client, body, response_type, expected):
+    server.respond(GET_POST, body=body)
+    method, url, headers, request_body, post_params = client.param_serialize(
+        "GET", "/v1/open-platform/finder/post/{token}", path_params={"token": "tok"}, auth_settings=["APIKey"]
+    )
+    response = client.call_api(method, url, headers, request_body, post_params)
+    response.read()
+
+    with pytest.raises(ResponseDecodeError) as caught:
+        client.response_deserialize(response, {"200": response_type})
+
+    error = sdk_error(caught.value, ResponseDecodeError)
+    assert error.status == 200 and expected in str(error)
+    assert isinstance(error, ValueError)  # code that caught pydantic's ValidationError (a ValueError) still does
+
+
+def test_response_deserialize_still_decodes_good_answers(server: MockKenarServer, client):
+    server.respond(GET_POST, json={"token": "abc"})
+    method, url, headers, request_body, post_params = client.param_serialize(
+        "GET", "/v1/open-platform/finder/post/{token}", path_params={"token": "tok"}, auth_settings=["APIKey"]
+    )
+    response = client.call_api(method, url, headers, request_body, post_params)
+    response.read()
+    assert client.response_deserialize(response, {"200": "FinderGetPostResponse"}).data.token == "abc"
