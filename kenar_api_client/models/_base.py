@@ -11,12 +11,35 @@ from __future__ import annotations
 import json
 import pprint
 from enum import Enum
-from typing import Any, Dict, Optional, Type, TypeVar, Union
+import threading
+from typing import Any, Dict, FrozenSet, Optional, Set, Type, TypeVar, Union
 
 from pydantic import BaseModel, ConfigDict
 
 _M = TypeVar("_M", bound="KenarModel")
 _E = TypeVar("_E", bound="KenarEnum")
+
+
+# Every decoded model records which fields it was given, in a set of its own;
+# for a large answer those sets are most of the memory it holds.  Models of a
+# given shape share one frozen copy instead, thawed the moment a model is
+# changed (see __setattr__ / __copy__).  The table is bounded: shapes beyond it
+# simply keep their own set.
+_SHARED_FIELD_SETS: Dict[FrozenSet[str], FrozenSet[str]] = {}
+_SHARED_FIELD_SETS_MAX = 4096
+_SHARED_LOCK = threading.Lock()
+_object_setattr = object.__setattr__
+
+
+def _share(fields_set: Set[str]) -> Any:
+    key = frozenset(fields_set)
+    shared = _SHARED_FIELD_SETS.get(key)
+    if shared is None:
+        with _SHARED_LOCK:
+            if len(_SHARED_FIELD_SETS) >= _SHARED_FIELD_SETS_MAX:
+                return fields_set
+            shared = _SHARED_FIELD_SETS.setdefault(key, key)
+    return shared
 
 
 class KenarModel(BaseModel):
@@ -28,6 +51,32 @@ class KenarModel(BaseModel):
         extra="allow",
         protected_namespaces=(),
     )
+
+    def model_post_init(self, context: Any, /) -> None:
+        _object_setattr(self, "__pydantic_fields_set__", _share(self.__pydantic_fields_set__))
+
+    def _thaw(self) -> None:
+        fields_set: Any = self.__pydantic_fields_set__
+        if type(fields_set) is frozenset:
+            _object_setattr(self, "__pydantic_fields_set__", set(fields_set))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self._thaw()
+        super().__setattr__(name, value)
+
+    def __delattr__(self, name: str) -> None:
+        self._thaw()
+        super().__delattr__(name)
+
+    def __copy__(self: _M) -> _M:
+        copied = super().__copy__()
+        copied._thaw()
+        return copied
+
+    def __deepcopy__(self: _M, memo: Optional[Dict[int, Any]] = None) -> _M:
+        copied = super().__deepcopy__(memo)
+        copied._thaw()
+        return copied
 
     def to_str(self) -> str:
         """A readable, multi-line rendering of every field (None included)."""
