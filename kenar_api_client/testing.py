@@ -125,6 +125,12 @@ class MockKenarServer:
     ``api_key`` / ``access_token``: when given, requests must carry exactly
     these; otherwise any non-empty value is accepted.  ``validate=False``
     turns the request checks off (every request is answered as queued).
+
+    The same port also serves Divar's OAuth endpoints (``/oauth2/auth`` and
+    ``/oauth2/token``, see :attr:`oauth` and :meth:`oauth_client`); with
+    ``require_issued_tokens=True`` an OAuth operation accepts only a live
+    access token that this server issued.  :meth:`deliver_event` POSTs a
+    webhook event to a receiver the way Divar does.
     """
 
     def __init__(
@@ -135,10 +141,16 @@ class MockKenarServer:
         api_key: Optional[str] = None,
         access_token: Optional[str] = None,
         validate: bool = True,
+        require_issued_tokens: bool = False,
     ) -> None:
+        from kenar_api_client._oauth_server import OAuthProvider
+
         self.api_key = api_key
         self.access_token = access_token
         self.validate = validate
+        self.require_issued_tokens = require_issued_tokens
+        #: the OAuth authorization server behind ``/oauth2/*`` on this port
+        self.oauth = OAuthProvider()
         self.requests: List[RecordedRequest] = []
         self._lock = threading.Lock()
         self._queues: Dict[str, Deque[Answer]] = {}
@@ -205,6 +217,46 @@ class MockKenarServer:
         from kenar_api_client.api_client import ApiClient
 
         return ApiClient(self.configuration(**kwargs))
+
+    @property
+    def oauth_authorize_url(self) -> str:
+        return self.url + self.oauth.authorize_path
+
+    @property
+    def oauth_token_url(self) -> str:
+        return self.url + self.oauth.token_path
+
+    def oauth_client(self, redirect_uri: str = "http://127.0.0.1/oauth/callback") -> Any:
+        """An :class:`~kenar_api_client.oauth.OAuthClient` for this server's OAuth endpoints."""
+        from kenar_api_client.oauth import OAuthClient
+
+        return OAuthClient(
+            self.oauth.client_id,
+            self.oauth.client_secret,
+            redirect_uri,
+            authorize_url=self.oauth_authorize_url,
+            token_url=self.oauth_token_url,
+            configuration=self.configuration(),
+        )
+
+    def deliver_event(self, url: str, event: Any, identification_key: str, timeout: float = 5.0) -> Tuple[int, bytes]:
+        """POST ``event`` (a dict or a parsed webhook Event) to ``url`` as Divar does.
+
+        Returns the receiver's status and body.  A receiver's error status is
+        returned, not raised.
+        """
+        import urllib.error
+        import urllib.request
+
+        from kenar_api_client.webhooks import build_delivery
+
+        headers, payload = build_delivery(event, identification_key)
+        request = urllib.request.Request(url, data=payload, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310 - tests only
+                return int(answer.status), bytes(answer.read())
+        except urllib.error.HTTPError as error:
+            return int(error.code), bytes(error.read())
 
     def respond(
         self,
@@ -320,6 +372,8 @@ class MockKenarServer:
             token = auth[7:] if auth.startswith("Bearer ") else ""
             if not token or (self.access_token is not None and token != self.access_token):
                 return Answer(401, _rpc_status(_GRPC_UNAUTHENTICATED, "missing or invalid access token"))
+            if self.require_issued_tokens and not self.oauth.is_valid(token):
+                return Answer(401, _rpc_status(_GRPC_UNAUTHENTICATED, "the access token is expired or unknown"))
         for param in op.params:
             if param.kind == QUERY and param.name in req.query and param.type == "int":
                 try:
@@ -361,6 +415,10 @@ class MockKenarServer:
         split = urlsplit(handler.path)
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length > 0 else b""
+        oauth_answer = self.oauth.handle(handler.command, handler.path, dict(handler.headers.items()), body)
+        if oauth_answer is not None:
+            self._send_oauth(handler, oauth_answer)
+            return
         parsed: JSONValue = None
         if body:
             try:
@@ -395,6 +453,19 @@ class MockKenarServer:
                 answer = replace(answer, body=self._default_body(op))
         assert answer is not None
         self._send(handler, answer)
+
+    def _send_oauth(self, handler: _Handler, answer: Any) -> None:
+        if answer.delay:
+            self._stopping.wait(answer.delay)
+        if answer.drop:
+            handler.close_connection = True
+            return
+        handler.send_response(answer.status)
+        for name, value in answer.headers.items():
+            handler.send_header(name, value)
+        handler.send_header("Content-Length", str(len(answer.body)))
+        handler.end_headers()
+        handler.wfile.write(answer.body)
 
     def _send(self, handler: _Handler, answer: Answer) -> None:
         if answer.delay:

@@ -1,0 +1,120 @@
+"""MockKenarServer serves Divar's OAuth endpoints and delivers webhook events."""
+
+from __future__ import annotations
+
+import threading
+import urllib.request
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any, Iterator, List, Tuple
+
+import pytest
+
+import kenar_api_client
+from kenar_api_client import webhooks
+from kenar_api_client.testing import MockKenarServer
+
+REDIRECT = "http://127.0.0.1/oauth/callback"
+
+
+def test_whole_oauth_flow_against_the_mock_server() -> None:
+    with MockKenarServer(require_issued_tokens=True) as server:
+        oauth = server.oauth_client(REDIRECT)
+        url, state = oauth.authorization_url(["USER_ID", "offline_access"])
+        assert url.startswith(server.oauth_authorize_url + "?")
+
+        # the user approves: the authorize endpoint redirects back with a code
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+                return None
+
+        opener = urllib.request.build_opener(NoRedirect)
+        with pytest.raises(urllib.error.HTTPError) as redirect:
+            opener.open(url, timeout=5)
+        location = redirect.value.headers["Location"]
+        code = oauth.parse_callback(location, state)
+        token = oauth.exchange_code(code)
+        assert token.refresh_token
+
+        config = server.configuration(access_token=None)
+        refreshed: List[str] = []
+        config.token_source = oauth.token_source(token, on_refresh=lambda t: refreshed.append(t.access_token))
+        with kenar_api_client.ApiClient(config) as client:
+            finder = kenar_api_client.FinderApi(client)
+            finder.finder_get_user2()
+            assert server.last_request.headers["Authorization"] == f"Bearer {token.access_token}"
+
+            # the token dies on the server: one 401, one refresh, one retry that succeeds
+            server.oauth.expire(token.access_token)
+            finder.finder_get_user2()
+            assert len(refreshed) == 1
+            assert server.last_request.headers["Authorization"] == f"Bearer {refreshed[0]}"
+        assert [r.operation for r in server.requests] == ["finder_get_user2"] * 3
+        assert len(server.oauth.token_requests) == 2  # the exchange and one refresh
+
+
+def test_tokens_not_issued_by_the_server_are_refused_when_asked() -> None:
+    with MockKenarServer(require_issued_tokens=True) as server, server.api_client(access_token="made-up") as client:
+        with pytest.raises(kenar_api_client.UnauthorizedException) as error:
+            kenar_api_client.FinderApi(client).finder_get_user2()
+        assert "expired or unknown" in (error.value.message or "")
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    key = "panel-identification-key"
+    events: List[webhooks.Event] = []
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        try:
+            event = webhooks.parse_event(body, self.headers.get("Authorization"), self.key)
+        except webhooks.WebhookError as error:
+            self.send_response(error.http_status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.events.append(event)
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+@pytest.fixture
+def receiver() -> Iterator[Tuple[str, List[webhooks.Event]]]:
+    httpd = HTTPServer(("127.0.0.1", 0), _Receiver)
+    _Receiver.events = []
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/kenar/events", _Receiver.events
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_deliver_event_reaches_a_receiver_with_the_right_key(
+    server: MockKenarServer, receiver: Tuple[str, List[webhooks.Event]]
+) -> None:
+    url, events = receiver
+    event = {
+        "type": "NEW_MESSAGE",
+        "metadata": {"app": "demo"},
+        "new_message": {
+            "id": "m-1",
+            "type": "TEXT",
+            "text": "سلام",
+            "sent_at": "1717236000123456",
+            "conversation": {"id": "c-1", "type": "POST", "post_token": "gZd7omnS"},
+            "sender": {"side": "BUYER", "type": "HUMAN"},
+        },
+    }
+    assert server.deliver_event(url, event, _Receiver.key) == (200, b"ok")
+    assert len(events) == 1 and isinstance(events[0], webhooks.NewMessageEvent)
+    assert events[0].new_message.text == "سلام"
+
+    status, _ = server.deliver_event(url, event, "not-the-key")
+    assert status == 401
+    assert len(events) == 1
