@@ -109,7 +109,7 @@ class Configuration:
         self.ignore_operation_servers = ignore_operation_servers
         self.temp_folder_path: Optional[str] = None
 
-        self.api_key: Dict[str, str] = _SecretDict(api_key or {})
+        self.api_key = api_key or {}
         self.api_key_prefix: Dict[str, str] = dict(api_key_prefix or {})
         self.refresh_api_key_hook: Optional[Callable[[Configuration], None]] = None
         self.username = username
@@ -152,6 +152,16 @@ class Configuration:
         self.datetime_format = "%Y-%m-%dT%H:%M:%S.%f%z"
         self.date_format = "%Y-%m-%d"
         self._timeout: Optional[Tuple[float, float]] = DEFAULT_TIMEOUT
+
+    @property
+    def api_key(self) -> Dict[str, str]:
+        """API keys by security scheme: ``api_key["APIKey"]`` is sent as ``X-API-Key``."""
+        return self._api_key
+
+    @api_key.setter
+    def api_key(self, value: Dict[str, str]) -> None:
+        # kept in a dict whose repr hides the values, even when a plain dict is assigned
+        self._api_key: Dict[str, str] = value if isinstance(value, _SecretDict) else _SecretDict(value)
 
     # ------------------------------------------------------------------ extras of ours
     @property

@@ -105,9 +105,12 @@ class _Route:
         self.op = op
         pattern = ""
         literal = 0
+        #: template names in order (they need not be Python names, e.g. ``report.id``)
+        self.names: List[str] = []
         for i, part in enumerate(re.split(r"\{([^}]+)\}", op.path)):
             if i % 2:
-                pattern += f"(?P<{part}>[^/]+)"
+                self.names.append(part)
+                pattern += "([^/]+)"
             else:
                 pattern += re.escape(part)
                 literal += len(part)
@@ -340,7 +343,7 @@ class MockKenarServer:
         for route in self._routes.get(method, ()):
             match = route.regex.match(path)
             if match:
-                return route.op, {k: unquote(v) for k, v in match.groupdict().items()}
+                return route.op, {k: unquote(v) for k, v in zip(route.names, match.groups())}
         return None, {}
 
     def _next_answer(self, req: RecordedRequest) -> Optional[Answer]:
@@ -375,12 +378,13 @@ class MockKenarServer:
             if self.require_issued_tokens and not self.oauth.is_valid(token):
                 return Answer(401, _rpc_status(_GRPC_UNAUTHENTICATED, "the access token is expired or unknown"))
         for param in op.params:
-            if param.kind == QUERY and param.name in req.query and param.type == "int":
+            wire = param.wire_name
+            if param.kind == QUERY and wire in req.query and param.type == "int":
                 try:
-                    int(req.query[param.name])
+                    int(req.query[wire])
                 except ValueError:
                     return Answer(400, _rpc_status(_GRPC_INVALID_ARGUMENT, f"{param.name} must be an integer"))
-            if param.kind == QUERY and param.required and param.name not in req.query:
+            if param.kind == QUERY and param.required and wire not in req.query:
                 return Answer(400, _rpc_status(_GRPC_INVALID_ARGUMENT, f"missing query parameter {param.name}"))
         body_param = op.body_param
         if body_param is not None:

@@ -118,3 +118,24 @@ def test_deliver_event_reaches_a_receiver_with_the_right_key(
     status, _ = server.deliver_event(url, event, "not-the-key")
     assert status == 401
     assert len(events) == 1
+
+
+def test_routes_accept_template_names_that_are_not_python_names() -> None:
+    from kenar_api_client._operation import PATH, Operation, Param
+    from kenar_api_client.testing import _Route
+
+    op = Operation(
+        name="reports_get",
+        api="ReportsApi",
+        operation_id="Reports_Get",
+        method="GET",
+        path="/v1/reports/{report.id}/items/{item}",
+        params=(Param("report_id", PATH, "str", True, wire="report.id"), Param("item", PATH, "str", True)),
+        returns="object",
+        returns_module=None,
+        auth=("APIKey",),
+    )
+    route = _Route(op)
+    match = route.regex.match("/v1/reports/r%2F1/items/7")
+    assert match is not None
+    assert dict(zip(route.names, match.groups())) == {"report.id": "r%2F1", "item": "7"}
