@@ -15,6 +15,7 @@ from kenar_api_client.exceptions import (
     ConflictException,
     ForbiddenException,
     NotFoundException,
+    OpenApiException,
     ResponseDecodeError,
     ServiceException,
     TooManyRequestsException,
@@ -256,3 +257,41 @@ def test_response_deserialize_still_decodes_good_answers(server: MockKenarServer
     response = client.call_api(method, url, headers, request_body, post_params)
     response.read()
     assert client.response_deserialize(response, {"200": "FinderGetPostResponse"}).data.token == "abc"
+
+
+# ---------------------------------------------------------------- every fault, one family
+
+
+FAULT_ANSWERS = {
+    "reset": {"fault": "reset"},
+    "close": {"fault": "close"},
+    "truncate": {"fault": "truncate", "json": {"token": "t" * 100}},
+    "malformed": {"fault": "malformed"},
+    "hang": {"fault": "hang"},
+    "html": {"body": "<html/>", "headers": {"Content-Type": "text/html"}},
+    "empty": {"body": b""},
+    "wrong-shape": {"json": {"message": ["not", "a", "string"]}},
+    "400": {"status": 400},
+    "429": {"status": 429, "headers": {"Retry-After": "9999"}},
+    "500": {"status": 500},
+    "503-html": {"status": 503, "body": "<h1>down</h1>", "headers": {"Content-Type": "text/html"}},
+}
+
+
+@pytest.mark.parametrize("fault", sorted(FAULT_ANSWERS))
+def test_every_fault_raises_an_sdk_exception(server: MockKenarServer, client, fault):
+    # a POST and a GET through the same failure: whatever breaks, the caller sees one of ours
+    client.configuration.timeout = 0.2
+    client.configuration.retries = RetryPolicy.none()
+    server.respond("chat_api_conversation_send_message", **FAULT_ANSWERS[fault])
+    server.respond("chat_api_get_conversation", **FAULT_ANSWERS[fault])
+    chat = ChatAPIApi(client)
+
+    for call in (
+        lambda: chat.chat_api_conversation_send_message("c", ChatAPIConversationSendMessageBody(message="m")),
+        lambda: chat.chat_api_get_conversation("c"),
+    ):
+        with pytest.raises(Exception) as caught:
+            call()
+        sdk_error(caught.value, OpenApiException)
+    assert len(server.requests) == 2

@@ -232,6 +232,24 @@ def test_429_on_every_attempt(server: MockKenarServer, finder: FinderApi, sleeps
     assert sleeps == [2.0, 2.0]
 
 
+def test_unreadable_retry_after_falls_back_to_the_backoff(server: MockKenarServer, finder: FinderApi, sleeps):
+    server.respond(GET_POST, status=429, headers={"Retry-After": "soon"})
+    server.respond(GET_POST, status=429, headers={"Retry-After": "-5"})
+
+    finder.finder_get_post("tok")
+
+    assert len(server.requests) == 3
+    assert sleeps == [0.5, 1.0]
+
+
+def test_retry_after_on_a_503_is_honoured_too(server: MockKenarServer, finder: FinderApi, sleeps):
+    server.respond(GET_POST, status=503, headers={"Retry-After": "3"})
+
+    finder.finder_get_post("tok")
+
+    assert sleeps == [3.0]
+
+
 def test_retry_after_can_be_ignored(server: MockKenarServer, finder: FinderApi, client, sleeps):
     use_policy(client, sleeps, jitter=False, respect_retry_after=False)
     server.respond(GET_POST, status=429, headers={"Retry-After": "7"})
