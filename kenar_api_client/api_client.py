@@ -31,6 +31,7 @@ from kenar_api_client.configuration import Configuration
 from kenar_api_client.exceptions import (
     ApiConnectionError,
     ApiException,
+    ApiTLSError,
     ApiTypeError,
     ApiValueError,
     OpenApiException,
@@ -376,7 +377,8 @@ class ApiClient:
         if debug:
             _LOG.debug("request %s %s headers=%s", request.method, rest.safe_url(request.url), redact_headers(request.headers))
         attempt = 1
-        waited = 0.0
+        waited = 0.0  # seconds slept between attempts
+        started = policy.clock()
         while True:
             try:
                 response = self.rest_client.request(
@@ -389,9 +391,11 @@ class ApiClient:
                 )
             except TransportError as error:
                 reached_server = not isinstance(error, ApiConnectionError)
-                allowed = request.idempotent or not reached_server
+                # a refused certificate will be refused again: no point in retrying
+                allowed = (request.idempotent or not reached_server) and not isinstance(error, ApiTLSError)
                 delay = policy.backoff(attempt)
-                if allowed and attempt < policy.max_attempts and waited + delay <= policy.max_total_delay:
+                spent = max(waited, policy.clock() - started)
+                if allowed and attempt < policy.max_attempts and spent + delay <= policy.max_total_delay:
                     _LOG.debug("retry %d of %s %s in %.2fs: %s", attempt, request.method, rest.safe_url(request.url), delay, error)
                     policy.sleep(delay)
                     waited += delay
@@ -405,7 +409,7 @@ class ApiClient:
                 retry_after = parse_retry_after(response.getheader("Retry-After")) if policy.respect_retry_after else None
                 if retry_after is not None:
                     delay = retry_after if retry_after <= policy.retry_after_max else -1.0
-                if 0 <= delay and waited + delay <= policy.max_total_delay:
+                if 0 <= delay and max(waited, policy.clock() - started) + delay <= policy.max_total_delay:
                     _LOG.debug(
                         "retry %d of %s %s in %.2fs: status %d", attempt, request.method, rest.safe_url(request.url), delay, status
                     )

@@ -35,8 +35,9 @@ class RetryPolicy:
 
     ``max_attempts`` counts the first try; backoff grows from
     ``backoff_initial`` by ``backoff_multiplier`` up to ``backoff_max`` with
-    random jitter; no retry starts once ``max_total_delay`` seconds of waiting
-    would be exceeded; a ``Retry-After`` longer than ``retry_after_max`` is
+    random jitter; no retry starts once ``max_total_delay`` seconds would be
+    exceeded (counting the waits, or the time since the first attempt by
+    ``clock`` when that is longer); a ``Retry-After`` longer than ``retry_after_max`` is
     not waited for (the error is raised with ``retry_after`` set instead).
     ``sleep``, ``clock`` and ``random`` can be replaced, e.g. in tests.
     """

@@ -463,6 +463,21 @@ def test_max_total_delay_is_honoured(server: MockKenarServer, finder: FinderApi,
     assert sleeps == [0.5]
 
 
+def test_max_total_delay_counts_elapsed_time_by_the_policy_clock(server: MockKenarServer, finder: FinderApi, client):
+    ticks = iter(range(0, 1000, 7))  # every reading of the clock is 7 s later than the last
+    client.configuration.retries = RetryPolicy(
+        sleep=lambda seconds: None, clock=lambda: float(next(ticks)), jitter=False, max_attempts=10, max_total_delay=10.0
+    )
+    server.respond(GET_POST, status=503, times=10)
+
+    with pytest.raises(ServiceException) as caught:
+        finder.finder_get_post("tok")
+
+    # the first retry starts at 7 s (+0.5 s wait); at 14 s the 10 s budget is spent
+    assert caught.value.attempts == 2
+    assert len(server.requests) == 2
+
+
 def test_max_total_delay_is_honoured_for_transport_errors(closed_port: int, sleeps):
     with refused_client(closed_port, sleeps, max_attempts=10, max_total_delay=2.0) as client:
         with pytest.raises(ApiConnectionError) as caught:

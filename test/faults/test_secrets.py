@@ -217,6 +217,7 @@ def test_an_untrusted_certificate_is_refused_and_nothing_is_sent(tls_server: Moc
             FinderApi(client).finder_get_post("tok")
     assert "CERTIFICATE_VERIFY_FAILED" in str(sdk_error(caught.value, ApiTLSError))
     assert tls_server.requests == []  # the API key never went to the unverified server
+    assert caught.value.attempts == 1  # a refused certificate is not retried
 
 
 def test_a_trusted_certificate_works_with_verification_on(tls_server: MockKenarServer, self_signed: Path):
