@@ -478,6 +478,23 @@ class OAuthProvider:
         return HttpAnswer.json(200, self._token_payload(grant))
 
 
+def send_answer(handler: BaseHTTPRequestHandler, answer: HttpAnswer, stopping: threading.Event) -> None:
+    """Write ``answer`` to ``handler``'s connection (also used by the mock Kenar server)."""
+    if answer.delay > 0 and stopping.wait(answer.delay):
+        handler.close_connection = True
+        return
+    if answer.drop:
+        handler.close_connection = True
+        return
+    handler.send_response(answer.status)
+    for name, value in answer.headers.items():
+        handler.send_header(name, value)
+    handler.send_header("Content-Length", str(len(answer.body)))
+    handler.end_headers()
+    if handler.command != "HEAD":
+        handler.wfile.write(answer.body)
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _HTTPServer
@@ -489,19 +506,7 @@ class _Handler(BaseHTTPRequestHandler):
         answer = self.server.provider.handle(self.command, self.path, headers, body)
         if answer is None:
             answer = _error(404, "not_found", "no such endpoint")
-        if answer.delay > 0 and self.server.stopping.wait(answer.delay):
-            self.close_connection = True
-            return
-        if answer.drop:
-            self.close_connection = True
-            return
-        self.send_response(answer.status)
-        for name, value in answer.headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(answer.body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(answer.body)
+        send_answer(self, answer, self.server.stopping)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _serve
 

@@ -421,7 +421,9 @@ class MockKenarServer:
         body = handler.rfile.read(length) if length > 0 else b""
         oauth_answer = self.oauth.handle(handler.command, handler.path, dict(handler.headers.items()), body)
         if oauth_answer is not None:
-            self._send_oauth(handler, oauth_answer)
+            from kenar_api_client._oauth_server import send_answer
+
+            send_answer(handler, oauth_answer, self._stopping)
             return
         parsed: JSONValue = None
         if body:
@@ -457,19 +459,6 @@ class MockKenarServer:
                 answer = replace(answer, body=self._default_body(op))
         assert answer is not None
         self._send(handler, answer)
-
-    def _send_oauth(self, handler: _Handler, answer: Any) -> None:
-        if answer.delay:
-            self._stopping.wait(answer.delay)
-        if answer.drop:
-            handler.close_connection = True
-            return
-        handler.send_response(answer.status)
-        for name, value in answer.headers.items():
-            handler.send_header(name, value)
-        handler.send_header("Content-Length", str(len(answer.body)))
-        handler.end_headers()
-        handler.wfile.write(answer.body)
 
     def _send(self, handler: _Handler, answer: Answer) -> None:
         if answer.delay:
