@@ -135,17 +135,7 @@ def render_enum(spec: Spec, model: Model) -> str:
 
 
 def _module_of(spec: Spec, cls: str) -> str:
-    return _class_modules(spec)[cls]
-
-
-_MODULE_CACHE: List[Tuple[Spec, Dict[str, str]]] = []
-
-
-def _class_modules(spec: Spec) -> Dict[str, str]:
-    # keyed by identity, holding the spec itself: an id() key could be reused by another spec
-    if not _MODULE_CACHE or _MODULE_CACHE[0][0] is not spec:
-        _MODULE_CACHE[:] = [(spec, {m.cls: m.module for m in spec.models})]
-    return _MODULE_CACHE[0][1]
+    return spec.class_modules[cls]
 
 
 def _reachable(spec: Spec, cls: str) -> Set[str]:

@@ -108,6 +108,11 @@ class Spec:
     models: List[Model]
     apis: List[Api]
     scopes: List[str]
+    #: model class name -> module name
+    class_modules: Dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.class_modules = {m.cls: m.module for m in self.models}
 
     @property
     def operations(self) -> List[Operation]:

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import random as _random
 import time
-from dataclasses import dataclass, field, replace
-from typing import Any, Callable, FrozenSet, Optional
+from dataclasses import dataclass, field
+from typing import Any, Callable, FrozenSet
 
 IDEMPOTENT_METHODS: FrozenSet[str] = frozenset({"GET", "PUT", "DELETE", "HEAD", "OPTIONS"})
 #: answers that say "try again later" without anything having happened
@@ -95,20 +95,6 @@ class RetryPolicy:
         raise TypeError(
             "Configuration.retries must be None, an int, a RetryPolicy or a urllib3.Retry, "
             f"not {type(value).__name__}"
-        )
-
-    def with_hooks(
-        self,
-        sleep: Optional[Callable[[float], None]] = None,
-        clock: Optional[Callable[[], float]] = None,
-        random: Optional[Callable[[], float]] = None,
-    ) -> RetryPolicy:
-        """A copy with other sleep/clock/random functions (for deterministic tests)."""
-        return replace(
-            self,
-            sleep=sleep or self.sleep,
-            clock=clock or self.clock,
-            random=random or self.random,
         )
 
     def backoff(self, retry_number: int) -> float:
