@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Dict, Iterable, List, Set, Tuple
+from typing import Dict, Iterable, List, Set
 
 from codegen.spec import Api, Model, Operation, Param, Spec
 
@@ -140,7 +140,7 @@ def _module_of(spec: Spec, cls: str) -> str:
 
 def _reachable(spec: Spec, cls: str) -> Set[str]:
     """The model classes ``cls`` refers to, directly or through other models."""
-    graph = _reference_graph(spec)
+    graph = spec.references
     seen: Set[str] = set()
     stack = [cls]
     while stack:
@@ -149,16 +149,6 @@ def _reachable(spec: Spec, cls: str) -> Set[str]:
                 seen.add(nxt)
                 stack.append(nxt)
     return seen
-
-
-_GRAPH_CACHE: List[Tuple[Spec, Dict[str, Set[str]]]] = []
-
-
-def _reference_graph(spec: Spec) -> Dict[str, Set[str]]:
-    if not _GRAPH_CACHE or _GRAPH_CACHE[0][0] is not spec:
-        graph = {m.cls: set().union(*(f.type.models for f in m.fields)) for m in spec.models}
-        _GRAPH_CACHE[:] = [(spec, graph)]
-    return _GRAPH_CACHE[0][1]
 
 
 # ---------------------------------------------------------------------------- lazy packages

@@ -110,9 +110,12 @@ class Spec:
     scopes: List[str]
     #: model class name -> module name
     class_modules: Dict[str, str] = field(default_factory=dict)
+    #: model class name -> the model classes its fields name
+    references: Dict[str, Set[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.class_modules = {m.cls: m.module for m in self.models}
+        self.references = {m.cls: set().union(*(f.type.models for f in m.fields)) for m in self.models}
 
     @property
     def operations(self) -> List[Operation]:
