@@ -380,7 +380,7 @@ def bench_calls(host: str, quick: bool) -> Dict[str, Any]:
     import urllib3
 
     import kenar_api_client as kenar
-    from kenar_api_client._operations import OPERATIONS
+    from kenar_api_client._op_table import OPERATIONS
     from kenar_api_client.models import (
         EventsRegisterEventSubscriptionRequest,
         FinderSearchPostsV2Request,

@@ -237,7 +237,7 @@ def render_operations(spec: Spec) -> str:
         "",
         "from typing import Dict",
         "",
-        f"from {PACKAGE}._operation import BODY, PATH, QUERY, Operation, Param",
+        f"from {PACKAGE}._op_types import BODY, PATH, QUERY, Operation, Paging, Param",
         "",
         f'DEFAULT_HOST = "{spec.host}"',
         "",
@@ -266,6 +266,8 @@ def render_operations(spec: Spec) -> str:
         lines.append(f"        oauth_scopes={_tuple(op.oauth_scopes)},")
         lines.append(f"        permissions={_tuple(op.permissions)},")
         lines.append(f"        idempotency_field={_quote_or_none(op.idempotency_field)},")
+        if op.paging is not None:
+            lines.append(f"        paging=Paging{_tuple(op.paging)},")
         lines.append("    ),")
     lines += ["}", ""]
     return "\n".join(lines)
@@ -343,8 +345,8 @@ def render_api(spec: Spec, api: Api) -> str:
         "",
         "from typing import Any, Dict, Optional",
         "",
-        f"from {PACKAGE}._operation import UNSET",
-        f"from {PACKAGE}._operations import OPERATIONS",
+        f"from {PACKAGE}._op_types import UNSET, CallOptions",
+        f"from {PACKAGE}._op_table import OPERATIONS",
         f"from {PACKAGE}.api_client import ApiClient, RequestTimeout",
         f"from {PACKAGE}.api_response import ApiResponse",
     ]
@@ -368,8 +370,7 @@ def render_api(spec: Spec, api: Api) -> str:
         signature = _signature(op)
         call = (
             f"self.api_client.call_operation(\n            _{op.name.upper()},\n            {_args_tuple(op)},\n"
-            "            _request_timeout,\n            _request_auth,\n            _content_type,\n"
-            "            _headers,\n            _host_index,\n"
+            "            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),\n"
         )
         for suffix, variant, annotation in (
             ("", "data", returns),
@@ -536,7 +537,7 @@ def files(spec: Spec) -> Dict[str, str]:
     out: Dict[str, str] = {}
     pkg = PACKAGE
     out[f"{pkg}/__init__.py"] = render_package_init(spec)
-    out[f"{pkg}/_operations.py"] = render_operations(spec)
+    out[f"{pkg}/_op_table.py"] = render_operations(spec)
     out[f"{pkg}/api/__init__.py"] = render_api_init(spec)
     out[f"{pkg}/models/__init__.py"] = render_models_init(spec)
     for api in spec.apis:

@@ -90,6 +90,8 @@ class Operation:
     summary: str
     tag: str = ""
     deprecated: bool = False
+    #: (token argument, items field, next-token field) when the operation pages
+    paging: Optional[Tuple[str, str, str]] = None
 
 
 @dataclass
@@ -349,6 +351,8 @@ class _Reader:
             if "id" in (schema.get("properties") or {}):
                 idempotency_field = "id"
 
+        paging = self._paging(params, returns)
+
         return Operation(
             operation_id=operation_id,
             name=name,
@@ -365,7 +369,23 @@ class _Reader:
             summary=naming.summary_from_operation_id(operation_id),
             tag=tags[0],
             deprecated=bool(op.get("deprecated")),
+            paging=paging,
         )
+
+    def _paging(self, params: List[Param], returns: str) -> Optional[Tuple[str, str, str]]:
+        """An operation pages when it takes a ``page_token`` query argument and answers a model
+        with a ``next_page_token`` string and exactly one list field (the items)."""
+        token = next((p for p in params if p.kind == "query" and p.wire == "page_token"), None)
+        if token is None or returns == "object":
+            return None
+        properties = self.schemas.get(self._schema_of_class(returns), {}).get("properties") or {}
+        next_token = properties.get("next_page_token")
+        if next_token is None or self.resolve(next_token).get("type") != "string":
+            return None
+        lists = sorted(name for name, node in properties.items() if self.resolve(node).get("type") == "array")
+        if len(lists) != 1:
+            return None
+        return (token.name, lists[0], "next_page_token")
 
     def _schema_of_class(self, cls: str) -> str:
         for schema_name in self.schemas:

@@ -1,7 +1,7 @@
 """ApiClient: turns an operation and its arguments into a request, sends it, and reads the answer.
 
 The generated API classes are thin: each method hands its
-:class:`~kenar_api_client._operation.Operation` and arguments to
+:class:`~kenar_api_client._op_types.Operation` and arguments to
 :meth:`ApiClient.call_operation`.  That runs in two steps:
 
 1. :meth:`ApiClient.build_request` (pure, no network): check the arguments,
@@ -25,7 +25,7 @@ from urllib.parse import quote
 from pydantic import BaseModel, ValidationError
 
 from kenar_api_client import rest
-from kenar_api_client._operation import BODY, PATH, QUERY, UNSET, Operation
+from kenar_api_client._op_types import BODY, DEFAULT_OPTIONS, PATH, QUERY, UNSET, CallOptions, Operation
 from kenar_api_client.api_response import ApiResponse
 from kenar_api_client.configuration import Configuration
 from kenar_api_client.exceptions import (
@@ -189,47 +189,20 @@ class ApiClient:
         return self._policy
 
     # ------------------------------------------------------------------ the operation path
-    def call_operation(
-        self,
-        op: Operation,
-        args: Sequence[Any],
-        _request_timeout: Any = UNSET,
-        _request_auth: Optional[Dict[str, Any]] = None,
-        _content_type: Optional[str] = None,
-        _headers: Optional[Dict[str, Any]] = None,
-        _host_index: int = 0,
-    ) -> ApiResponse[Any]:
+    def call_operation(self, op: Operation, args: Sequence[Any], options: CallOptions = DEFAULT_OPTIONS) -> ApiResponse[Any]:
         """Send ``op`` with ``args`` (in signature order) and decode the answer."""
-        response = self._exchange(op, args, _request_timeout, _request_auth, _content_type, _headers, _host_index, True)
-        return self._decode(op, response)
+        return self._decode(op, self._exchange(op, args, options, True))
 
     def call_operation_raw(
-        self,
-        op: Operation,
-        args: Sequence[Any],
-        _request_timeout: Any = UNSET,
-        _request_auth: Optional[Dict[str, Any]] = None,
-        _content_type: Optional[str] = None,
-        _headers: Optional[Dict[str, Any]] = None,
-        _host_index: int = 0,
+        self, op: Operation, args: Sequence[Any], options: CallOptions = DEFAULT_OPTIONS
     ) -> rest.RESTResponseType:
         """Send ``op`` and return the unread urllib3 response, whatever its status."""
-        response = self._exchange(op, args, _request_timeout, _request_auth, _content_type, _headers, _host_index, False)
-        return response.response  # type: ignore[return-value]
+        return self._exchange(op, args, options, False).response  # type: ignore[return-value]
 
-    def _exchange(
-        self,
-        op: Operation,
-        args: Sequence[Any],
-        timeout: Any,
-        request_auth: Optional[Dict[str, Any]],
-        content_type: Optional[str],
-        headers: Optional[Dict[str, Any]],
-        host_index: int,
-        preload_content: bool,
-    ) -> rest.RESTResponse:
-        request = self.build_request(op, args, request_auth, content_type, headers, host_index)
-        response = self.send(request, timeout, preload_content)
+    def _exchange(self, op: Operation, args: Sequence[Any], options: CallOptions, preload_content: bool) -> rest.RESTResponse:
+        request_auth = options.auth
+        request = self.build_request(op, args, request_auth, options.content_type, options.headers, options.host_index)
+        response = self.send(request, options.timeout, preload_content)
         if response.status == 401 and op.needs_oauth and request_auth is None:
             # a token source may know a fresher token: refresh once, resend once, never loop
             source = self.configuration.token_source
@@ -241,8 +214,10 @@ class ApiClient:
                     raise
                 if refreshed:
                     response.release()
-                    request = self.build_request(op, args, request_auth, content_type, headers, host_index)
-                    response = self.send(request, timeout, preload_content)
+                    request = self.build_request(
+                        op, args, request_auth, options.content_type, options.headers, options.host_index
+                    )
+                    response = self.send(request, options.timeout, preload_content)
         return response
 
     def build_request(

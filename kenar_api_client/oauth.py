@@ -51,7 +51,7 @@ from typing import (
 )
 from urllib.parse import parse_qs, quote, quote_plus, urlencode, urlsplit
 
-from kenar_api_client._operation import UNSET
+from kenar_api_client._op_types import UNSET
 from kenar_api_client.exceptions import ApiValueError, OpenApiException, TransportError
 
 if TYPE_CHECKING:  # pragma: no cover

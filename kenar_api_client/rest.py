@@ -20,7 +20,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import urllib3
 from urllib3 import exceptions as u3
 
-from kenar_api_client._operation import UNSET
+from kenar_api_client._op_types import UNSET
 from kenar_api_client.configuration import Configuration, check_timeout
 from kenar_api_client.exceptions import (
     ApiConnectionError,

@@ -35,8 +35,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Deque, Dict, Iterator, List, Optional, Tuple, Union
 from urllib.parse import parse_qsl, urlsplit
 
-from kenar_api_client._operation import QUERY, Operation
-from kenar_api_client._operations import OPERATIONS
+from kenar_api_client._op_types import QUERY, Operation
+from kenar_api_client._op_table import OPERATIONS
 
 JSONValue = Any
 

@@ -10,7 +10,7 @@ from typing import Iterator, List, Tuple
 
 import pytest
 
-from kenar_api_client._operations import OPERATIONS
+from kenar_api_client._op_table import OPERATIONS
 from kenar_api_client.testing import MockKenarServer
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"

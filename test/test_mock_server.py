@@ -20,8 +20,8 @@ import urllib3
 
 import kenar_api_client
 from kenar_api_client import pytest_plugin
-from kenar_api_client._operation import BODY, PATH, QUERY, Operation
-from kenar_api_client._operations import OPERATIONS
+from kenar_api_client._op_types import BODY, PATH, QUERY, Operation
+from kenar_api_client._op_table import OPERATIONS
 from kenar_api_client.api_client import ApiClient
 from kenar_api_client.exceptions import (
     ApiConnectionError,

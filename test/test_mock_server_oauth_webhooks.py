@@ -121,7 +121,7 @@ def test_deliver_event_reaches_a_receiver_with_the_right_key(
 
 
 def test_routes_accept_template_names_that_are_not_python_names() -> None:
-    from kenar_api_client._operation import PATH, Operation, Param
+    from kenar_api_client._op_types import PATH, Operation, Param
     from kenar_api_client.testing import _Route
 
     op = Operation(

@@ -18,7 +18,7 @@ import pytest
 
 import kenar_api_client
 from kenar_api_client import models as models_package
-from kenar_api_client._operations import OPERATIONS
+from kenar_api_client._op_table import OPERATIONS
 from kenar_api_client.api_response import ApiResponse
 from kenar_api_client.models._base import KenarEnum, KenarModel
 from kenar_api_client.rest import RESTResponseType
@@ -137,7 +137,7 @@ def test_signatures_match_official(official_names: Dict[str, Any]) -> None:
 
 
 def test_request_control_keywords_defaults() -> None:
-    from kenar_api_client._operation import UNSET
+    from kenar_api_client._op_types import UNSET
 
     sig = inspect.signature(kenar_api_client.EventsApi.events_send_event)
     defaults = {name: sig.parameters[name].default for name in CONTROL_KEYWORDS}

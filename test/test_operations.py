@@ -19,8 +19,8 @@ from pydantic import BaseModel
 
 import kenar_api_client
 from kenar_api_client import ApiClient, ApiResponse, EventsApi
-from kenar_api_client._operation import BODY, PATH, QUERY, Operation
-from kenar_api_client._operations import OPERATIONS
+from kenar_api_client._op_types import BODY, PATH, QUERY, Operation
+from kenar_api_client._op_table import OPERATIONS
 from kenar_api_client.exceptions import ApiValueError, NotFoundException
 from kenar_api_client.models._base import KenarModel
 from kenar_api_client.testing import MockKenarServer, sample_value
@@ -511,3 +511,10 @@ def test_official_low_level_path(server: MockKenarServer, client: ApiClient) -> 
     assert info.value.message == "no"
     assert server.last_request.json == {"event_resource_id": "r"}
     assert server.last_request.headers["Content-Type"] == "application/json"
+
+
+def test_paging_is_detected_from_the_spec() -> None:
+    from kenar_api_client._op_types import Paging
+
+    paged = {name: op.paging for name, op in OPERATIONS.items() if op.paging is not None}
+    assert paged == {"payment_list_transactions": Paging("page_token", "transactions", "next_page_token")}

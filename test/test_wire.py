@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 import kenar_api_client
 from kenar_api_client import ApiClient
-from kenar_api_client._operations import OPERATIONS
+from kenar_api_client._op_table import OPERATIONS
 from kenar_api_client.exceptions import ApiTypeError, ApiValueError
 from kenar_api_client.testing import MockKenarServer
 

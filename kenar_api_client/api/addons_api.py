@@ -5,8 +5,8 @@
 
 from typing import Any, Dict, Optional
 
-from kenar_api_client._operation import UNSET
-from kenar_api_client._operations import OPERATIONS
+from kenar_api_client._op_types import UNSET, CallOptions
+from kenar_api_client._op_table import OPERATIONS
 from kenar_api_client.api_client import ApiClient, RequestTimeout
 from kenar_api_client.api_response import ApiResponse
 from kenar_api_client.models.addons_create_business_addon_body import AddonsCreateBusinessAddonBody
@@ -58,11 +58,7 @@ class AddonsApi:
         response: ApiResponse[AddonsCreateBusinessAddonResponse] = self.api_client.call_operation(
             _ADDONS_CREATE_BUSINESS_ADDON,
             (business_token, addons_create_business_addon_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -93,11 +89,7 @@ class AddonsApi:
         return self.api_client.call_operation(
             _ADDONS_CREATE_BUSINESS_ADDON,
             (business_token, addons_create_business_addon_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def addons_create_business_addon_without_preload_content(
@@ -127,11 +119,7 @@ class AddonsApi:
         return self.api_client.call_operation_raw(
             _ADDONS_CREATE_BUSINESS_ADDON,
             (business_token, addons_create_business_addon_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def addons_create_post_addon_v2(
@@ -161,11 +149,7 @@ class AddonsApi:
         response: ApiResponse[object] = self.api_client.call_operation(
             _ADDONS_CREATE_POST_ADDON_V2,
             (token, addons_create_post_addon_v2_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -196,11 +180,7 @@ class AddonsApi:
         return self.api_client.call_operation(
             _ADDONS_CREATE_POST_ADDON_V2,
             (token, addons_create_post_addon_v2_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def addons_create_post_addon_v2_without_preload_content(
@@ -230,11 +210,7 @@ class AddonsApi:
         return self.api_client.call_operation_raw(
             _ADDONS_CREATE_POST_ADDON_V2,
             (token, addons_create_post_addon_v2_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def addons_create_user_addon_v2(
@@ -264,11 +240,7 @@ class AddonsApi:
         response: ApiResponse[AddonsCreateUserAddonResponseV2] = self.api_client.call_operation(
             _ADDONS_CREATE_USER_ADDON_V2,
             (phone, addons_create_user_addon_v2_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -299,11 +271,7 @@ class AddonsApi:
         return self.api_client.call_operation(
             _ADDONS_CREATE_USER_ADDON_V2,
             (phone, addons_create_user_addon_v2_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def addons_create_user_addon_v2_without_preload_content(
@@ -333,11 +301,7 @@ class AddonsApi:
         return self.api_client.call_operation_raw(
             _ADDONS_CREATE_USER_ADDON_V2,
             (phone, addons_create_user_addon_v2_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def addons_create_user_addon_v22(
@@ -366,11 +330,7 @@ class AddonsApi:
         response: ApiResponse[AddonsCreateUserAddonResponseV2] = self.api_client.call_operation(
             _ADDONS_CREATE_USER_ADDON_V22,
             (divar_user_id, addons_create_user_addon_v2_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -400,11 +360,7 @@ class AddonsApi:
         return self.api_client.call_operation(
             _ADDONS_CREATE_USER_ADDON_V22,
             (divar_user_id, addons_create_user_addon_v2_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def addons_create_user_addon_v22_without_preload_content(
@@ -433,11 +389,7 @@ class AddonsApi:
         return self.api_client.call_operation_raw(
             _ADDONS_CREATE_USER_ADDON_V22,
             (divar_user_id, addons_create_user_addon_v2_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def addons_delete_post_addon(
@@ -464,11 +416,7 @@ class AddonsApi:
         response: ApiResponse[object] = self.api_client.call_operation(
             _ADDONS_DELETE_POST_ADDON,
             (token,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -496,11 +444,7 @@ class AddonsApi:
         return self.api_client.call_operation(
             _ADDONS_DELETE_POST_ADDON,
             (token,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def addons_delete_post_addon_without_preload_content(
@@ -527,11 +471,7 @@ class AddonsApi:
         return self.api_client.call_operation_raw(
             _ADDONS_DELETE_POST_ADDON,
             (token,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def addons_delete_post_addon2(
@@ -557,11 +497,7 @@ class AddonsApi:
         response: ApiResponse[object] = self.api_client.call_operation(
             _ADDONS_DELETE_POST_ADDON2,
             (token,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -588,11 +524,7 @@ class AddonsApi:
         return self.api_client.call_operation(
             _ADDONS_DELETE_POST_ADDON2,
             (token,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def addons_delete_post_addon2_without_preload_content(
@@ -618,11 +550,7 @@ class AddonsApi:
         return self.api_client.call_operation_raw(
             _ADDONS_DELETE_POST_ADDON2,
             (token,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def addons_delete_user_addon(
@@ -649,11 +577,7 @@ class AddonsApi:
         response: ApiResponse[object] = self.api_client.call_operation(
             _ADDONS_DELETE_USER_ADDON,
             (id,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -681,11 +605,7 @@ class AddonsApi:
         return self.api_client.call_operation(
             _ADDONS_DELETE_USER_ADDON,
             (id,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def addons_delete_user_addon_without_preload_content(
@@ -712,9 +632,5 @@ class AddonsApi:
         return self.api_client.call_operation_raw(
             _ADDONS_DELETE_USER_ADDON,
             (id,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )

@@ -5,8 +5,8 @@
 
 from typing import Any, Dict, Optional
 
-from kenar_api_client._operation import UNSET
-from kenar_api_client._operations import OPERATIONS
+from kenar_api_client._op_types import UNSET, CallOptions
+from kenar_api_client._op_table import OPERATIONS
 from kenar_api_client.api_client import ApiClient, RequestTimeout
 from kenar_api_client.api_response import ApiResponse
 from kenar_api_client.models.assets_get_body_statuses_response import AssetsGetBodyStatusesResponse
@@ -63,11 +63,7 @@ class AssetsApi:
         response: ApiResponse[AssetsGetBodyStatusesResponse] = self.api_client.call_operation(
             _ASSETS_GET_BODY_STATUSES,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -90,11 +86,7 @@ class AssetsApi:
         return self.api_client.call_operation(
             _ASSETS_GET_BODY_STATUSES,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def assets_get_body_statuses_without_preload_content(
@@ -116,11 +108,7 @@ class AssetsApi:
         return self.api_client.call_operation_raw(
             _ASSETS_GET_BODY_STATUSES,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def assets_get_brand_models(
@@ -146,11 +134,7 @@ class AssetsApi:
         response: ApiResponse[AssetsGetBrandModelsResponse] = self.api_client.call_operation(
             _ASSETS_GET_BRAND_MODELS,
             (category,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -177,11 +161,7 @@ class AssetsApi:
         return self.api_client.call_operation(
             _ASSETS_GET_BRAND_MODELS,
             (category,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def assets_get_brand_models_without_preload_content(
@@ -207,11 +187,7 @@ class AssetsApi:
         return self.api_client.call_operation_raw(
             _ASSETS_GET_BRAND_MODELS,
             (category,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def assets_get_categories(
@@ -233,11 +209,7 @@ class AssetsApi:
         response: ApiResponse[AssetsGetCategoriesResponse] = self.api_client.call_operation(
             _ASSETS_GET_CATEGORIES,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -260,11 +232,7 @@ class AssetsApi:
         return self.api_client.call_operation(
             _ASSETS_GET_CATEGORIES,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def assets_get_categories_without_preload_content(
@@ -286,11 +254,7 @@ class AssetsApi:
         return self.api_client.call_operation_raw(
             _ASSETS_GET_CATEGORIES,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def assets_get_cities(
@@ -312,11 +276,7 @@ class AssetsApi:
         response: ApiResponse[AssetsGetCitiesResponse] = self.api_client.call_operation(
             _ASSETS_GET_CITIES,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -339,11 +299,7 @@ class AssetsApi:
         return self.api_client.call_operation(
             _ASSETS_GET_CITIES,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def assets_get_cities_without_preload_content(
@@ -365,11 +321,7 @@ class AssetsApi:
         return self.api_client.call_operation_raw(
             _ASSETS_GET_CITIES,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def assets_get_colors(
@@ -395,11 +347,7 @@ class AssetsApi:
         response: ApiResponse[AssetsGetColorsResponse] = self.api_client.call_operation(
             _ASSETS_GET_COLORS,
             (category,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -426,11 +374,7 @@ class AssetsApi:
         return self.api_client.call_operation(
             _ASSETS_GET_COLORS,
             (category,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def assets_get_colors_without_preload_content(
@@ -456,11 +400,7 @@ class AssetsApi:
         return self.api_client.call_operation_raw(
             _ASSETS_GET_COLORS,
             (category,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def assets_get_districts(
@@ -486,11 +426,7 @@ class AssetsApi:
         response: ApiResponse[AssetsGetDistrictsResponse] = self.api_client.call_operation(
             _ASSETS_GET_DISTRICTS,
             (city_slug,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -517,11 +453,7 @@ class AssetsApi:
         return self.api_client.call_operation(
             _ASSETS_GET_DISTRICTS,
             (city_slug,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def assets_get_districts_without_preload_content(
@@ -547,11 +479,7 @@ class AssetsApi:
         return self.api_client.call_operation_raw(
             _ASSETS_GET_DISTRICTS,
             (city_slug,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def assets_get_districts2(
@@ -577,11 +505,7 @@ class AssetsApi:
         response: ApiResponse[AssetsGetDistrictsResponse] = self.api_client.call_operation(
             _ASSETS_GET_DISTRICTS2,
             (city_slug,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -608,11 +532,7 @@ class AssetsApi:
         return self.api_client.call_operation(
             _ASSETS_GET_DISTRICTS2,
             (city_slug,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def assets_get_districts2_without_preload_content(
@@ -638,11 +558,7 @@ class AssetsApi:
         return self.api_client.call_operation_raw(
             _ASSETS_GET_DISTRICTS2,
             (city_slug,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def assets_get_internal_storages(
@@ -664,11 +580,7 @@ class AssetsApi:
         response: ApiResponse[AssetsGetInternalStoragesResponse] = self.api_client.call_operation(
             _ASSETS_GET_INTERNAL_STORAGES,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -691,11 +603,7 @@ class AssetsApi:
         return self.api_client.call_operation(
             _ASSETS_GET_INTERNAL_STORAGES,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def assets_get_internal_storages_without_preload_content(
@@ -717,11 +625,7 @@ class AssetsApi:
         return self.api_client.call_operation_raw(
             _ASSETS_GET_INTERNAL_STORAGES,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def assets_get_o_auth_scopes(
@@ -743,11 +647,7 @@ class AssetsApi:
         response: ApiResponse[AssetsGetOAuthScopesResponse] = self.api_client.call_operation(
             _ASSETS_GET_O_AUTH_SCOPES,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -770,11 +670,7 @@ class AssetsApi:
         return self.api_client.call_operation(
             _ASSETS_GET_O_AUTH_SCOPES,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def assets_get_o_auth_scopes_without_preload_content(
@@ -796,11 +692,7 @@ class AssetsApi:
         return self.api_client.call_operation_raw(
             _ASSETS_GET_O_AUTH_SCOPES,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def assets_get_permissions(
@@ -822,11 +714,7 @@ class AssetsApi:
         response: ApiResponse[AssetsGetPermissionsResponse] = self.api_client.call_operation(
             _ASSETS_GET_PERMISSIONS,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -849,11 +737,7 @@ class AssetsApi:
         return self.api_client.call_operation(
             _ASSETS_GET_PERMISSIONS,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def assets_get_permissions_without_preload_content(
@@ -875,11 +759,7 @@ class AssetsApi:
         return self.api_client.call_operation_raw(
             _ASSETS_GET_PERMISSIONS,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def assets_get_ram_memories(
@@ -901,11 +781,7 @@ class AssetsApi:
         response: ApiResponse[AssetsGetRamMemoriesResponse] = self.api_client.call_operation(
             _ASSETS_GET_RAM_MEMORIES,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -928,11 +804,7 @@ class AssetsApi:
         return self.api_client.call_operation(
             _ASSETS_GET_RAM_MEMORIES,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def assets_get_ram_memories_without_preload_content(
@@ -954,11 +826,7 @@ class AssetsApi:
         return self.api_client.call_operation_raw(
             _ASSETS_GET_RAM_MEMORIES,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def assets_get_service_types(
@@ -980,11 +848,7 @@ class AssetsApi:
         response: ApiResponse[AssetsGetServiceTypesResponse] = self.api_client.call_operation(
             _ASSETS_GET_SERVICE_TYPES,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -1007,11 +871,7 @@ class AssetsApi:
         return self.api_client.call_operation(
             _ASSETS_GET_SERVICE_TYPES,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def assets_get_service_types_without_preload_content(
@@ -1033,11 +893,7 @@ class AssetsApi:
         return self.api_client.call_operation_raw(
             _ASSETS_GET_SERVICE_TYPES,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def assets_get_submit_schema(
@@ -1063,11 +919,7 @@ class AssetsApi:
         response: ApiResponse[AssetsGetSubmitSchemaResponse] = self.api_client.call_operation(
             _ASSETS_GET_SUBMIT_SCHEMA,
             (category_slug,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -1094,11 +946,7 @@ class AssetsApi:
         return self.api_client.call_operation(
             _ASSETS_GET_SUBMIT_SCHEMA,
             (category_slug,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def assets_get_submit_schema_without_preload_content(
@@ -1124,9 +972,5 @@ class AssetsApi:
         return self.api_client.call_operation_raw(
             _ASSETS_GET_SUBMIT_SCHEMA,
             (category_slug,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )

@@ -5,8 +5,8 @@
 
 from typing import Any, Dict, Optional
 
-from kenar_api_client._operation import UNSET
-from kenar_api_client._operations import OPERATIONS
+from kenar_api_client._op_types import UNSET, CallOptions
+from kenar_api_client._op_table import OPERATIONS
 from kenar_api_client.api_client import ApiClient, RequestTimeout
 from kenar_api_client.api_response import ApiResponse
 from kenar_api_client.models.chat_api_chat_bot_send_message_body import ChatAPIChatBotSendMessageBody
@@ -60,11 +60,7 @@ class ChatAPIApi:
         response: ApiResponse[ChatapiChatBotSendMessageResponse] = self.api_client.call_operation(
             _CHAT_API_CHAT_BOT_SEND_MESSAGE,
             (conversation_id, chat_api_chat_bot_send_message_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -95,11 +91,7 @@ class ChatAPIApi:
         return self.api_client.call_operation(
             _CHAT_API_CHAT_BOT_SEND_MESSAGE,
             (conversation_id, chat_api_chat_bot_send_message_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def chat_api_chat_bot_send_message_without_preload_content(
@@ -129,11 +121,7 @@ class ChatAPIApi:
         return self.api_client.call_operation_raw(
             _CHAT_API_CHAT_BOT_SEND_MESSAGE,
             (conversation_id, chat_api_chat_bot_send_message_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def chat_api_chat_bot_send_message2(
@@ -162,11 +150,7 @@ class ChatAPIApi:
         response: ApiResponse[ChatapiChatBotSendMessageResponse] = self.api_client.call_operation(
             _CHAT_API_CHAT_BOT_SEND_MESSAGE2,
             (user_id, chat_api_chat_bot_send_message_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -196,11 +180,7 @@ class ChatAPIApi:
         return self.api_client.call_operation(
             _CHAT_API_CHAT_BOT_SEND_MESSAGE2,
             (user_id, chat_api_chat_bot_send_message_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def chat_api_chat_bot_send_message2_without_preload_content(
@@ -229,11 +209,7 @@ class ChatAPIApi:
         return self.api_client.call_operation_raw(
             _CHAT_API_CHAT_BOT_SEND_MESSAGE2,
             (user_id, chat_api_chat_bot_send_message_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def chat_api_chat_bot_send_message3(
@@ -262,11 +238,7 @@ class ChatAPIApi:
         response: ApiResponse[ChatapiChatBotSendMessageResponse] = self.api_client.call_operation(
             _CHAT_API_CHAT_BOT_SEND_MESSAGE3,
             (conversation_id, chat_api_chat_bot_send_message_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -296,11 +268,7 @@ class ChatAPIApi:
         return self.api_client.call_operation(
             _CHAT_API_CHAT_BOT_SEND_MESSAGE3,
             (conversation_id, chat_api_chat_bot_send_message_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def chat_api_chat_bot_send_message3_without_preload_content(
@@ -329,11 +297,7 @@ class ChatAPIApi:
         return self.api_client.call_operation_raw(
             _CHAT_API_CHAT_BOT_SEND_MESSAGE3,
             (conversation_id, chat_api_chat_bot_send_message_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def chat_api_chat_bot_send_message4(
@@ -362,11 +326,7 @@ class ChatAPIApi:
         response: ApiResponse[ChatapiChatBotSendMessageResponse] = self.api_client.call_operation(
             _CHAT_API_CHAT_BOT_SEND_MESSAGE4,
             (user_id, chat_api_chat_bot_send_message_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -396,11 +356,7 @@ class ChatAPIApi:
         return self.api_client.call_operation(
             _CHAT_API_CHAT_BOT_SEND_MESSAGE4,
             (user_id, chat_api_chat_bot_send_message_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def chat_api_chat_bot_send_message4_without_preload_content(
@@ -429,11 +385,7 @@ class ChatAPIApi:
         return self.api_client.call_operation_raw(
             _CHAT_API_CHAT_BOT_SEND_MESSAGE4,
             (user_id, chat_api_chat_bot_send_message_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def chat_api_chat_bot_send_message5(
@@ -462,11 +414,7 @@ class ChatAPIApi:
         response: ApiResponse[ChatapiChatBotSendMessageResponse] = self.api_client.call_operation(
             _CHAT_API_CHAT_BOT_SEND_MESSAGE5,
             (conversation_id, chat_api_chat_bot_send_message_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -496,11 +444,7 @@ class ChatAPIApi:
         return self.api_client.call_operation(
             _CHAT_API_CHAT_BOT_SEND_MESSAGE5,
             (conversation_id, chat_api_chat_bot_send_message_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def chat_api_chat_bot_send_message5_without_preload_content(
@@ -529,11 +473,7 @@ class ChatAPIApi:
         return self.api_client.call_operation_raw(
             _CHAT_API_CHAT_BOT_SEND_MESSAGE5,
             (conversation_id, chat_api_chat_bot_send_message_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def chat_api_conversation_send_message(
@@ -563,11 +503,7 @@ class ChatAPIApi:
         response: ApiResponse[ChatapiConversationSendMessageResponse] = self.api_client.call_operation(
             _CHAT_API_CONVERSATION_SEND_MESSAGE,
             (conversation_id, chat_api_conversation_send_message_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -598,11 +534,7 @@ class ChatAPIApi:
         return self.api_client.call_operation(
             _CHAT_API_CONVERSATION_SEND_MESSAGE,
             (conversation_id, chat_api_conversation_send_message_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def chat_api_conversation_send_message_without_preload_content(
@@ -632,11 +564,7 @@ class ChatAPIApi:
         return self.api_client.call_operation_raw(
             _CHAT_API_CONVERSATION_SEND_MESSAGE,
             (conversation_id, chat_api_conversation_send_message_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def chat_api_generate_upload_token(
@@ -663,11 +591,7 @@ class ChatAPIApi:
         response: ApiResponse[ChatapiGenerateUploadTokenResponse] = self.api_client.call_operation(
             _CHAT_API_GENERATE_UPLOAD_TOKEN,
             (body,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -695,11 +619,7 @@ class ChatAPIApi:
         return self.api_client.call_operation(
             _CHAT_API_GENERATE_UPLOAD_TOKEN,
             (body,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def chat_api_generate_upload_token_without_preload_content(
@@ -726,11 +646,7 @@ class ChatAPIApi:
         return self.api_client.call_operation_raw(
             _CHAT_API_GENERATE_UPLOAD_TOKEN,
             (body,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def chat_api_get_conversation(
@@ -758,11 +674,7 @@ class ChatAPIApi:
         response: ApiResponse[ChatapiGetConversationResponse] = self.api_client.call_operation(
             _CHAT_API_GET_CONVERSATION,
             (conversation_id,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -791,11 +703,7 @@ class ChatAPIApi:
         return self.api_client.call_operation(
             _CHAT_API_GET_CONVERSATION,
             (conversation_id,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def chat_api_get_conversation_without_preload_content(
@@ -823,9 +731,5 @@ class ChatAPIApi:
         return self.api_client.call_operation_raw(
             _CHAT_API_GET_CONVERSATION,
             (conversation_id,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )

@@ -5,8 +5,8 @@
 
 from typing import Any, Dict, Optional
 
-from kenar_api_client._operation import UNSET
-from kenar_api_client._operations import OPERATIONS
+from kenar_api_client._op_types import UNSET, CallOptions
+from kenar_api_client._op_table import OPERATIONS
 from kenar_api_client.api_client import ApiClient, RequestTimeout
 from kenar_api_client.api_response import ApiResponse
 from kenar_api_client.models.events_register_event_subscription_request import EventsRegisterEventSubscriptionRequest
@@ -47,11 +47,7 @@ class EventsApi:
         response: ApiResponse[object] = self.api_client.call_operation(
             _EVENTS_REGISTER_EVENT_SUBSCRIPTION,
             (events_register_event_subscription_request,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -80,11 +76,7 @@ class EventsApi:
         return self.api_client.call_operation(
             _EVENTS_REGISTER_EVENT_SUBSCRIPTION,
             (events_register_event_subscription_request,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def events_register_event_subscription_without_preload_content(
@@ -112,11 +104,7 @@ class EventsApi:
         return self.api_client.call_operation_raw(
             _EVENTS_REGISTER_EVENT_SUBSCRIPTION,
             (events_register_event_subscription_request,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def events_send_event(
@@ -148,11 +136,7 @@ class EventsApi:
         response: ApiResponse[object] = self.api_client.call_operation(
             _EVENTS_SEND_EVENT,
             (message, target_type, target_resource_id),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -185,11 +169,7 @@ class EventsApi:
         return self.api_client.call_operation(
             _EVENTS_SEND_EVENT,
             (message, target_type, target_resource_id),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def events_send_event_without_preload_content(
@@ -221,9 +201,5 @@ class EventsApi:
         return self.api_client.call_operation_raw(
             _EVENTS_SEND_EVENT,
             (message, target_type, target_resource_id),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )

@@ -5,8 +5,8 @@
 
 from typing import Any, Dict, Optional
 
-from kenar_api_client._operation import UNSET
-from kenar_api_client._operations import OPERATIONS
+from kenar_api_client._op_types import UNSET, CallOptions
+from kenar_api_client._op_table import OPERATIONS
 from kenar_api_client.api_client import ApiClient, RequestTimeout
 from kenar_api_client.api_response import ApiResponse
 from kenar_api_client.models.finder_get_post_response import FinderGetPostResponse
@@ -56,11 +56,7 @@ class FinderApi:
         response: ApiResponse[FinderGetPostResponse] = self.api_client.call_operation(
             _FINDER_GET_POST,
             (token,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -88,11 +84,7 @@ class FinderApi:
         return self.api_client.call_operation(
             _FINDER_GET_POST,
             (token,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def finder_get_post_without_preload_content(
@@ -119,11 +111,7 @@ class FinderApi:
         return self.api_client.call_operation_raw(
             _FINDER_GET_POST,
             (token,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def finder_get_user(
@@ -151,11 +139,7 @@ class FinderApi:
         response: ApiResponse[FinderUser] = self.api_client.call_operation(
             _FINDER_GET_USER,
             (body,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -184,11 +168,7 @@ class FinderApi:
         return self.api_client.call_operation(
             _FINDER_GET_USER,
             (body,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def finder_get_user_without_preload_content(
@@ -216,11 +196,7 @@ class FinderApi:
         return self.api_client.call_operation_raw(
             _FINDER_GET_USER,
             (body,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def finder_get_user2(
@@ -243,11 +219,7 @@ class FinderApi:
         response: ApiResponse[FinderUser] = self.api_client.call_operation(
             _FINDER_GET_USER2,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -271,11 +243,7 @@ class FinderApi:
         return self.api_client.call_operation(
             _FINDER_GET_USER2,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def finder_get_user2_without_preload_content(
@@ -298,11 +266,7 @@ class FinderApi:
         return self.api_client.call_operation_raw(
             _FINDER_GET_USER2,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def finder_get_user_idby_phone(
@@ -329,11 +293,7 @@ class FinderApi:
         response: ApiResponse[FinderGetUserIDByPhoneResponse] = self.api_client.call_operation(
             _FINDER_GET_USER_IDBY_PHONE,
             (finder_get_user_idby_phone_request,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -361,11 +321,7 @@ class FinderApi:
         return self.api_client.call_operation(
             _FINDER_GET_USER_IDBY_PHONE,
             (finder_get_user_idby_phone_request,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def finder_get_user_idby_phone_without_preload_content(
@@ -392,11 +348,7 @@ class FinderApi:
         return self.api_client.call_operation_raw(
             _FINDER_GET_USER_IDBY_PHONE,
             (finder_get_user_idby_phone_request,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def finder_get_user_posts(
@@ -420,11 +372,7 @@ class FinderApi:
         response: ApiResponse[FinderGetUserPostsResponse] = self.api_client.call_operation(
             _FINDER_GET_USER_POSTS,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -449,11 +397,7 @@ class FinderApi:
         return self.api_client.call_operation(
             _FINDER_GET_USER_POSTS,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def finder_get_user_posts_without_preload_content(
@@ -477,11 +421,7 @@ class FinderApi:
         return self.api_client.call_operation_raw(
             _FINDER_GET_USER_POSTS,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def finder_search_post_v2(
@@ -508,11 +448,7 @@ class FinderApi:
         response: ApiResponse[FinderSearchPostV2Response] = self.api_client.call_operation(
             _FINDER_SEARCH_POST_V2,
             (finder_search_posts_v2_request,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -540,11 +476,7 @@ class FinderApi:
         return self.api_client.call_operation(
             _FINDER_SEARCH_POST_V2,
             (finder_search_posts_v2_request,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def finder_search_post_v2_without_preload_content(
@@ -571,9 +503,5 @@ class FinderApi:
         return self.api_client.call_operation_raw(
             _FINDER_SEARCH_POST_V2,
             (finder_search_posts_v2_request,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )

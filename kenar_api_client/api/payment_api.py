@@ -5,8 +5,8 @@
 
 from typing import Any, Dict, Optional
 
-from kenar_api_client._operation import UNSET
-from kenar_api_client._operations import OPERATIONS
+from kenar_api_client._op_types import UNSET, CallOptions
+from kenar_api_client._op_table import OPERATIONS
 from kenar_api_client.api_client import ApiClient, RequestTimeout
 from kenar_api_client.api_response import ApiResponse
 from kenar_api_client.models.payment_commit_wallet_transaction_request import PaymentCommitWalletTransactionRequest
@@ -71,11 +71,7 @@ class PaymentApi:
         response: ApiResponse[PaymentCommitWalletTransactionResponse] = self.api_client.call_operation(
             _PAYMENT_COMMIT_WALLET_TRANSACTION,
             (payment_commit_wallet_transaction_request,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -104,11 +100,7 @@ class PaymentApi:
         return self.api_client.call_operation(
             _PAYMENT_COMMIT_WALLET_TRANSACTION,
             (payment_commit_wallet_transaction_request,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def payment_commit_wallet_transaction_without_preload_content(
@@ -136,11 +128,7 @@ class PaymentApi:
         return self.api_client.call_operation_raw(
             _PAYMENT_COMMIT_WALLET_TRANSACTION,
             (payment_commit_wallet_transaction_request,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def payment_create_wallet_payment(
@@ -168,11 +156,7 @@ class PaymentApi:
         response: ApiResponse[PaymentCreateWalletPaymentResponse] = self.api_client.call_operation(
             _PAYMENT_CREATE_WALLET_PAYMENT,
             (payment_create_wallet_payment_request,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -201,11 +185,7 @@ class PaymentApi:
         return self.api_client.call_operation(
             _PAYMENT_CREATE_WALLET_PAYMENT,
             (payment_create_wallet_payment_request,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def payment_create_wallet_payment_without_preload_content(
@@ -233,11 +213,7 @@ class PaymentApi:
         return self.api_client.call_operation_raw(
             _PAYMENT_CREATE_WALLET_PAYMENT,
             (payment_create_wallet_payment_request,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def payment_get_balance(
@@ -260,11 +236,7 @@ class PaymentApi:
         response: ApiResponse[PaymentGetBalanceResponse] = self.api_client.call_operation(
             _PAYMENT_GET_BALANCE,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -288,11 +260,7 @@ class PaymentApi:
         return self.api_client.call_operation(
             _PAYMENT_GET_BALANCE,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def payment_get_balance_without_preload_content(
@@ -315,11 +283,7 @@ class PaymentApi:
         return self.api_client.call_operation_raw(
             _PAYMENT_GET_BALANCE,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def payment_get_post_pricing(
@@ -347,11 +311,7 @@ class PaymentApi:
         response: ApiResponse[PaymentGetPostPricingResponse] = self.api_client.call_operation(
             _PAYMENT_GET_POST_PRICING,
             (post_token,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -380,11 +340,7 @@ class PaymentApi:
         return self.api_client.call_operation(
             _PAYMENT_GET_POST_PRICING,
             (post_token,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def payment_get_post_pricing_without_preload_content(
@@ -412,11 +368,7 @@ class PaymentApi:
         return self.api_client.call_operation_raw(
             _PAYMENT_GET_POST_PRICING,
             (post_token,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def payment_get_transaction(
@@ -443,11 +395,7 @@ class PaymentApi:
         response: ApiResponse[PaymentGetTransactionResponse] = self.api_client.call_operation(
             _PAYMENT_GET_TRANSACTION,
             (id,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -475,11 +423,7 @@ class PaymentApi:
         return self.api_client.call_operation(
             _PAYMENT_GET_TRANSACTION,
             (id,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def payment_get_transaction_without_preload_content(
@@ -506,11 +450,7 @@ class PaymentApi:
         return self.api_client.call_operation_raw(
             _PAYMENT_GET_TRANSACTION,
             (id,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def payment_list_transactions(
@@ -539,11 +479,7 @@ class PaymentApi:
         response: ApiResponse[PaymentListTransactionsResponse] = self.api_client.call_operation(
             _PAYMENT_LIST_TRANSACTIONS,
             (page_size, page_token),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -573,11 +509,7 @@ class PaymentApi:
         return self.api_client.call_operation(
             _PAYMENT_LIST_TRANSACTIONS,
             (page_size, page_token),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def payment_list_transactions_without_preload_content(
@@ -606,11 +538,7 @@ class PaymentApi:
         return self.api_client.call_operation_raw(
             _PAYMENT_LIST_TRANSACTIONS,
             (page_size, page_token),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def payment_publish_user_post(
@@ -640,11 +568,7 @@ class PaymentApi:
         response: ApiResponse[PaymentPublishUserPostResponse] = self.api_client.call_operation(
             _PAYMENT_PUBLISH_USER_POST,
             (post_token, payment_publish_user_post_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -675,11 +599,7 @@ class PaymentApi:
         return self.api_client.call_operation(
             _PAYMENT_PUBLISH_USER_POST,
             (post_token, payment_publish_user_post_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def payment_publish_user_post_without_preload_content(
@@ -709,11 +629,7 @@ class PaymentApi:
         return self.api_client.call_operation_raw(
             _PAYMENT_PUBLISH_USER_POST,
             (post_token, payment_publish_user_post_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def payment_renew_post(
@@ -743,11 +659,7 @@ class PaymentApi:
         response: ApiResponse[PaymentRenewPostResponse] = self.api_client.call_operation(
             _PAYMENT_RENEW_POST,
             (post_token, payment_renew_post_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -778,11 +690,7 @@ class PaymentApi:
         return self.api_client.call_operation(
             _PAYMENT_RENEW_POST,
             (post_token, payment_renew_post_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def payment_renew_post_without_preload_content(
@@ -812,11 +720,7 @@ class PaymentApi:
         return self.api_client.call_operation_raw(
             _PAYMENT_RENEW_POST,
             (post_token, payment_renew_post_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def payment_reorder_post(
@@ -846,11 +750,7 @@ class PaymentApi:
         response: ApiResponse[PaymentReorderPostResponse] = self.api_client.call_operation(
             _PAYMENT_REORDER_POST,
             (post_token, payment_reorder_post_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -881,11 +781,7 @@ class PaymentApi:
         return self.api_client.call_operation(
             _PAYMENT_REORDER_POST,
             (post_token, payment_reorder_post_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def payment_reorder_post_without_preload_content(
@@ -915,11 +811,7 @@ class PaymentApi:
         return self.api_client.call_operation_raw(
             _PAYMENT_REORDER_POST,
             (post_token, payment_reorder_post_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def payment_retrieve_wallet_transaction(
@@ -947,11 +839,7 @@ class PaymentApi:
         response: ApiResponse[PaymentRetrieveWalletTransactionResponse] = self.api_client.call_operation(
             _PAYMENT_RETRIEVE_WALLET_TRANSACTION,
             (token,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -980,11 +868,7 @@ class PaymentApi:
         return self.api_client.call_operation(
             _PAYMENT_RETRIEVE_WALLET_TRANSACTION,
             (token,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def payment_retrieve_wallet_transaction_without_preload_content(
@@ -1012,11 +896,7 @@ class PaymentApi:
         return self.api_client.call_operation_raw(
             _PAYMENT_RETRIEVE_WALLET_TRANSACTION,
             (token,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def payment_submit_user_payment(
@@ -1044,11 +924,7 @@ class PaymentApi:
         response: ApiResponse[object] = self.api_client.call_operation(
             _PAYMENT_SUBMIT_USER_PAYMENT,
             (payment_submit_user_payment_request,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -1077,11 +953,7 @@ class PaymentApi:
         return self.api_client.call_operation(
             _PAYMENT_SUBMIT_USER_PAYMENT,
             (payment_submit_user_payment_request,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def payment_submit_user_payment_without_preload_content(
@@ -1109,9 +981,5 @@ class PaymentApi:
         return self.api_client.call_operation_raw(
             _PAYMENT_SUBMIT_USER_PAYMENT,
             (payment_submit_user_payment_request,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )

@@ -5,8 +5,8 @@
 
 from typing import Any, Dict, Optional
 
-from kenar_api_client._operation import UNSET
-from kenar_api_client._operations import OPERATIONS
+from kenar_api_client._op_types import UNSET, CallOptions
+from kenar_api_client._op_table import OPERATIONS
 from kenar_api_client.api_client import ApiClient, RequestTimeout
 from kenar_api_client.api_response import ApiResponse
 from kenar_api_client.models.payment_ticket_validate_request import PaymentTicketValidateRequest
@@ -46,11 +46,7 @@ class PaymentTicketApi:
         response: ApiResponse[PaymentTicketValidateResponse] = self.api_client.call_operation(
             _PAYMENT_TICKET_VALIDATE,
             (payment_ticket_validate_request,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -78,11 +74,7 @@ class PaymentTicketApi:
         return self.api_client.call_operation(
             _PAYMENT_TICKET_VALIDATE,
             (payment_ticket_validate_request,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def payment_ticket_validate_without_preload_content(
@@ -109,9 +101,5 @@ class PaymentTicketApi:
         return self.api_client.call_operation_raw(
             _PAYMENT_TICKET_VALIDATE,
             (payment_ticket_validate_request,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )

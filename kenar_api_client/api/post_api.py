@@ -5,8 +5,8 @@
 
 from typing import Any, Dict, Optional
 
-from kenar_api_client._operation import UNSET
-from kenar_api_client._operations import OPERATIONS
+from kenar_api_client._op_types import UNSET, CallOptions
+from kenar_api_client._op_table import OPERATIONS
 from kenar_api_client.api_client import ApiClient, RequestTimeout
 from kenar_api_client.api_response import ApiResponse
 from kenar_api_client.models.post_can_user_submit_post_response import PostCanUserSubmitPostResponse
@@ -68,11 +68,7 @@ class PostApi:
         response: ApiResponse[PostCanUserSubmitPostResponse] = self.api_client.call_operation(
             _POST_CAN_USER_SUBMIT_POST,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -97,11 +93,7 @@ class PostApi:
         return self.api_client.call_operation(
             _POST_CAN_USER_SUBMIT_POST,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def post_can_user_submit_post_without_preload_content(
@@ -125,11 +117,7 @@ class PostApi:
         return self.api_client.call_operation_raw(
             _POST_CAN_USER_SUBMIT_POST,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def post_create_business_customized_button(
@@ -159,11 +147,7 @@ class PostApi:
         response: ApiResponse[object] = self.api_client.call_operation(
             _POST_CREATE_BUSINESS_CUSTOMIZED_BUTTON,
             (business_token, post_create_business_customized_button_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -194,11 +178,7 @@ class PostApi:
         return self.api_client.call_operation(
             _POST_CREATE_BUSINESS_CUSTOMIZED_BUTTON,
             (business_token, post_create_business_customized_button_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def post_create_business_customized_button_without_preload_content(
@@ -228,11 +208,7 @@ class PostApi:
         return self.api_client.call_operation_raw(
             _POST_CREATE_BUSINESS_CUSTOMIZED_BUTTON,
             (business_token, post_create_business_customized_button_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def post_delete_business_customized_button(
@@ -259,11 +235,7 @@ class PostApi:
         response: ApiResponse[object] = self.api_client.call_operation(
             _POST_DELETE_BUSINESS_CUSTOMIZED_BUTTON,
             (business_token,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -291,11 +263,7 @@ class PostApi:
         return self.api_client.call_operation(
             _POST_DELETE_BUSINESS_CUSTOMIZED_BUTTON,
             (business_token,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def post_delete_business_customized_button_without_preload_content(
@@ -322,11 +290,7 @@ class PostApi:
         return self.api_client.call_operation_raw(
             _POST_DELETE_BUSINESS_CUSTOMIZED_BUTTON,
             (business_token,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def post_delete_post_customized_button(
@@ -354,11 +318,7 @@ class PostApi:
         response: ApiResponse[object] = self.api_client.call_operation(
             _POST_DELETE_POST_CUSTOMIZED_BUTTON,
             (post_token,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -387,11 +347,7 @@ class PostApi:
         return self.api_client.call_operation(
             _POST_DELETE_POST_CUSTOMIZED_BUTTON,
             (post_token,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def post_delete_post_customized_button_without_preload_content(
@@ -419,11 +375,7 @@ class PostApi:
         return self.api_client.call_operation_raw(
             _POST_DELETE_POST_CUSTOMIZED_BUTTON,
             (post_token,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def post_delete_user_post(
@@ -451,11 +403,7 @@ class PostApi:
         response: ApiResponse[object] = self.api_client.call_operation(
             _POST_DELETE_USER_POST,
             (post_token,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -484,11 +432,7 @@ class PostApi:
         return self.api_client.call_operation(
             _POST_DELETE_USER_POST,
             (post_token,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def post_delete_user_post_without_preload_content(
@@ -516,11 +460,7 @@ class PostApi:
         return self.api_client.call_operation_raw(
             _POST_DELETE_USER_POST,
             (post_token,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def post_edit_post(
@@ -551,11 +491,7 @@ class PostApi:
         response: ApiResponse[object] = self.api_client.call_operation(
             _POST_EDIT_POST,
             (post_token, post_edit_post_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -587,11 +523,7 @@ class PostApi:
         return self.api_client.call_operation(
             _POST_EDIT_POST,
             (post_token, post_edit_post_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def post_edit_post_without_preload_content(
@@ -622,11 +554,7 @@ class PostApi:
         return self.api_client.call_operation_raw(
             _POST_EDIT_POST,
             (post_token, post_edit_post_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def post_edit_post_v2(
@@ -656,11 +584,7 @@ class PostApi:
         response: ApiResponse[object] = self.api_client.call_operation(
             _POST_EDIT_POST_V2,
             (post_token, post_edit_post_v2_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -691,11 +615,7 @@ class PostApi:
         return self.api_client.call_operation(
             _POST_EDIT_POST_V2,
             (post_token, post_edit_post_v2_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def post_edit_post_v2_without_preload_content(
@@ -725,11 +645,7 @@ class PostApi:
         return self.api_client.call_operation_raw(
             _POST_EDIT_POST_V2,
             (post_token, post_edit_post_v2_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def post_get_image_upload_url(
@@ -753,11 +669,7 @@ class PostApi:
         response: ApiResponse[PostGetImageUploadURLResponse] = self.api_client.call_operation(
             _POST_GET_IMAGE_UPLOAD_URL,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -782,11 +694,7 @@ class PostApi:
         return self.api_client.call_operation(
             _POST_GET_IMAGE_UPLOAD_URL,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def post_get_image_upload_url_without_preload_content(
@@ -810,11 +718,7 @@ class PostApi:
         return self.api_client.call_operation_raw(
             _POST_GET_IMAGE_UPLOAD_URL,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def post_get_post_stats(
@@ -842,11 +746,7 @@ class PostApi:
         response: ApiResponse[PostGetPostStatsResponse] = self.api_client.call_operation(
             _POST_GET_POST_STATS,
             (post_token,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -875,11 +775,7 @@ class PostApi:
         return self.api_client.call_operation(
             _POST_GET_POST_STATS,
             (post_token,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def post_get_post_stats_without_preload_content(
@@ -907,11 +803,7 @@ class PostApi:
         return self.api_client.call_operation_raw(
             _POST_GET_POST_STATS,
             (post_token,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def post_get_upload_urls_v2(
@@ -934,11 +826,7 @@ class PostApi:
         response: ApiResponse[PostGetUploadURLsV2Response] = self.api_client.call_operation(
             _POST_GET_UPLOAD_URLS_V2,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -962,11 +850,7 @@ class PostApi:
         return self.api_client.call_operation(
             _POST_GET_UPLOAD_URLS_V2,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def post_get_upload_urls_v2_without_preload_content(
@@ -989,11 +873,7 @@ class PostApi:
         return self.api_client.call_operation_raw(
             _POST_GET_UPLOAD_URLS_V2,
             (),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def post_get_user_post(
@@ -1021,11 +901,7 @@ class PostApi:
         response: ApiResponse[PostGetUserPostResponse] = self.api_client.call_operation(
             _POST_GET_USER_POST,
             (token,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -1054,11 +930,7 @@ class PostApi:
         return self.api_client.call_operation(
             _POST_GET_USER_POST,
             (token,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def post_get_user_post_without_preload_content(
@@ -1086,11 +958,7 @@ class PostApi:
         return self.api_client.call_operation_raw(
             _POST_GET_USER_POST,
             (token,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def post_set_post_customized_button(
@@ -1120,11 +988,7 @@ class PostApi:
         response: ApiResponse[object] = self.api_client.call_operation(
             _POST_SET_POST_CUSTOMIZED_BUTTON,
             (post_token, post_set_post_customized_button_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -1155,11 +1019,7 @@ class PostApi:
         return self.api_client.call_operation(
             _POST_SET_POST_CUSTOMIZED_BUTTON,
             (post_token, post_set_post_customized_button_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def post_set_post_customized_button_without_preload_content(
@@ -1189,11 +1049,7 @@ class PostApi:
         return self.api_client.call_operation_raw(
             _POST_SET_POST_CUSTOMIZED_BUTTON,
             (post_token, post_set_post_customized_button_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def post_submit_post(
@@ -1221,11 +1077,7 @@ class PostApi:
         response: ApiResponse[PostSubmitPostResponse] = self.api_client.call_operation(
             _POST_SUBMIT_POST,
             (post_submit_post_request,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -1254,11 +1106,7 @@ class PostApi:
         return self.api_client.call_operation(
             _POST_SUBMIT_POST,
             (post_submit_post_request,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def post_submit_post_without_preload_content(
@@ -1286,11 +1134,7 @@ class PostApi:
         return self.api_client.call_operation_raw(
             _POST_SUBMIT_POST,
             (post_submit_post_request,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def post_submit_post_v2(
@@ -1317,11 +1161,7 @@ class PostApi:
         response: ApiResponse[PostSubmitPostResponse] = self.api_client.call_operation(
             _POST_SUBMIT_POST_V2,
             (post_submit_post_v2_request,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -1349,11 +1189,7 @@ class PostApi:
         return self.api_client.call_operation(
             _POST_SUBMIT_POST_V2,
             (post_submit_post_v2_request,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def post_submit_post_v2_without_preload_content(
@@ -1380,11 +1216,7 @@ class PostApi:
         return self.api_client.call_operation_raw(
             _POST_SUBMIT_POST_V2,
             (post_submit_post_v2_request,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def post_submit_user_post(
@@ -1412,11 +1244,7 @@ class PostApi:
         response: ApiResponse[PostSubmitPostResponse] = self.api_client.call_operation(
             _POST_SUBMIT_USER_POST,
             (post_submit_user_post_request,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -1445,11 +1273,7 @@ class PostApi:
         return self.api_client.call_operation(
             _POST_SUBMIT_USER_POST,
             (post_submit_user_post_request,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def post_submit_user_post_without_preload_content(
@@ -1477,9 +1301,5 @@ class PostApi:
         return self.api_client.call_operation_raw(
             _POST_SUBMIT_USER_POST,
             (post_submit_user_post_request,),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )

@@ -5,8 +5,8 @@
 
 from typing import Any, Dict, Optional
 
-from kenar_api_client._operation import UNSET
-from kenar_api_client._operations import OPERATIONS
+from kenar_api_client._op_types import UNSET, CallOptions
+from kenar_api_client._op_table import OPERATIONS
 from kenar_api_client.api_client import ApiClient, RequestTimeout
 from kenar_api_client.api_response import ApiResponse
 from kenar_api_client.models.semantic_create_post_semantic_body import SemanticCreatePostSemanticBody
@@ -54,11 +54,7 @@ class SemanticApi:
         response: ApiResponse[object] = self.api_client.call_operation(
             _SEMANTIC_CREATE_POST_SEMANTIC,
             (token, semantic_create_post_semantic_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -89,11 +85,7 @@ class SemanticApi:
         return self.api_client.call_operation(
             _SEMANTIC_CREATE_POST_SEMANTIC,
             (token, semantic_create_post_semantic_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def semantic_create_post_semantic_without_preload_content(
@@ -123,11 +115,7 @@ class SemanticApi:
         return self.api_client.call_operation_raw(
             _SEMANTIC_CREATE_POST_SEMANTIC,
             (token, semantic_create_post_semantic_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def semantic_create_user_semantic(
@@ -157,11 +145,7 @@ class SemanticApi:
         response: ApiResponse[SemanticCreateUserSemanticResponse] = self.api_client.call_operation(
             _SEMANTIC_CREATE_USER_SEMANTIC,
             (phone, semantic_create_user_semantic_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -192,11 +176,7 @@ class SemanticApi:
         return self.api_client.call_operation(
             _SEMANTIC_CREATE_USER_SEMANTIC,
             (phone, semantic_create_user_semantic_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def semantic_create_user_semantic_without_preload_content(
@@ -226,11 +206,7 @@ class SemanticApi:
         return self.api_client.call_operation_raw(
             _SEMANTIC_CREATE_USER_SEMANTIC,
             (phone, semantic_create_user_semantic_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def semantic_create_user_semantic2(
@@ -259,11 +235,7 @@ class SemanticApi:
         response: ApiResponse[SemanticCreateUserSemanticResponse] = self.api_client.call_operation(
             _SEMANTIC_CREATE_USER_SEMANTIC2,
             (divar_user_id, semantic_create_user_semantic_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -293,11 +265,7 @@ class SemanticApi:
         return self.api_client.call_operation(
             _SEMANTIC_CREATE_USER_SEMANTIC2,
             (divar_user_id, semantic_create_user_semantic_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def semantic_create_user_semantic2_without_preload_content(
@@ -326,11 +294,7 @@ class SemanticApi:
         return self.api_client.call_operation_raw(
             _SEMANTIC_CREATE_USER_SEMANTIC2,
             (divar_user_id, semantic_create_user_semantic_body),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def semantic_delete_user_semantic(
@@ -359,11 +323,7 @@ class SemanticApi:
         response: ApiResponse[object] = self.api_client.call_operation(
             _SEMANTIC_DELETE_USER_SEMANTIC,
             (phone, divar_user_id),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -393,11 +353,7 @@ class SemanticApi:
         return self.api_client.call_operation(
             _SEMANTIC_DELETE_USER_SEMANTIC,
             (phone, divar_user_id),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def semantic_delete_user_semantic_without_preload_content(
@@ -426,11 +382,7 @@ class SemanticApi:
         return self.api_client.call_operation_raw(
             _SEMANTIC_DELETE_USER_SEMANTIC,
             (phone, divar_user_id),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def semantic_delete_user_semantic2(
@@ -458,11 +410,7 @@ class SemanticApi:
         response: ApiResponse[object] = self.api_client.call_operation(
             _SEMANTIC_DELETE_USER_SEMANTIC2,
             (divar_user_id, phone),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
         return response.data
 
@@ -491,11 +439,7 @@ class SemanticApi:
         return self.api_client.call_operation(
             _SEMANTIC_DELETE_USER_SEMANTIC2,
             (divar_user_id, phone),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )
 
     def semantic_delete_user_semantic2_without_preload_content(
@@ -523,9 +467,5 @@ class SemanticApi:
         return self.api_client.call_operation_raw(
             _SEMANTIC_DELETE_USER_SEMANTIC2,
             (divar_user_id, phone),
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+            CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
         )

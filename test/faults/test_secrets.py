@@ -86,7 +86,7 @@ def test_secrets_never_appear_in_reprs_errors_logs_or_output(
         keep(config, client, config.api_key, config.auth_settings().keys(), client.rest_client)
 
         # answers
-        from kenar_api_client._operations import OPERATIONS
+        from kenar_api_client._op_table import OPERATIONS
 
         prepared = client.build_request(OPERATIONS["post_get_user_post"], ("tok",))
         keep(prepared, client.send(prepared))

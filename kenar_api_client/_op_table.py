@@ -5,7 +5,7 @@
 
 from typing import Dict
 
-from kenar_api_client._operation import BODY, PATH, QUERY, Operation, Param
+from kenar_api_client._op_types import BODY, PATH, QUERY, Operation, Paging, Param
 
 DEFAULT_HOST = "https://open-api.divar.ir"
 
@@ -672,6 +672,7 @@ OPERATIONS: Dict[str, Operation] = {
         oauth_scopes=(),
         permissions=("TRANSACTION_LIST",),
         idempotency_field=None,
+        paging=Paging("page_token", "transactions", "next_page_token"),
     ),
     "payment_publish_user_post": Operation(
         name="payment_publish_user_post",

@@ -1,7 +1,7 @@
 """The record that describes one API operation.
 
 The generator writes one :class:`Operation` per operation of the spec into
-``kenar_api_client/_operations.py``; the API classes hand it, with the call's
+``kenar_api_client/_op_table.py``; the API classes hand it, with the call's
 arguments, to :meth:`ApiClient.call_operation`, and the mock server in
 :mod:`kenar_api_client.testing` reads the same table.  Model classes are named
 by module and class and imported only when the operation is first used.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, NamedTuple, Optional, Tuple
 
 # kinds of Param.kind
 PATH = "path"
@@ -39,6 +39,14 @@ class Param:
         return self.wire or self.name
 
 
+class Paging(NamedTuple):
+    """How an operation pages: which argument takes the token, which answer fields hold the items and the next token."""
+
+    token_param: str  #: python name of the argument that takes the page token, e.g. "page_token"
+    items_field: str  #: the answer's list field, e.g. "transactions"
+    next_token_field: str  #: the answer's field holding the next page's token, e.g. "next_page_token"
+
+
 @dataclass(frozen=True)
 class Operation:
     """An API operation: what to send and what comes back."""
@@ -57,6 +65,8 @@ class Operation:
     #: name of a body field holding a client-chosen idempotency id; when it is
     #: set, a POST may be retried like an idempotent method
     idempotency_field: Optional[str] = None
+    #: set when the operation pages (a token argument in, a list and a next token out)
+    paging: Optional[Paging] = None
     _cache: Dict[str, Any] = field(default_factory=dict, compare=False, repr=False, hash=False)
 
     @property
@@ -113,3 +123,17 @@ class _Unset:
 
 #: default of ``_request_timeout``: use ``Configuration.timeout``
 UNSET: Any = _Unset()
+
+
+class CallOptions(NamedTuple):
+    """The per-call options every API method takes (``_request_timeout``, ``_request_auth``, ...)."""
+
+    timeout: Any = UNSET  #: ``_request_timeout``: UNSET means ``Configuration.timeout``, None means no timeout
+    auth: Optional[Dict[str, Any]] = None  #: ``_request_auth``: one auth setting used instead of the configured ones
+    content_type: Optional[str] = None  #: ``_content_type``
+    headers: Optional[Dict[str, Any]] = None  #: ``_headers``: extra request headers
+    host_index: int = 0  #: ``_host_index``
+
+
+#: the options of a call that gives none
+DEFAULT_OPTIONS = CallOptions()
