@@ -16,6 +16,7 @@ importable and callable) both read the records built here.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from dataclasses import dataclass
@@ -193,7 +194,9 @@ class Replacement:
     identity: Identity
     operation_id: str
     method_name: str  #: the name the CURRENT spec gives it
-    rule: str  #: how it was found: "override" or the derivation rule
+    rule: str  #: how it was found: the derivation rule, or "override (...)" when given explicitly
+    #: the name the BASELINE gave the same identity (the one 0.291 users know), None if it is new
+    baseline_method_name: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -206,6 +209,8 @@ class OperationMatch:
     replacement: Optional[Replacement] = None  #: only for baseline-only operations
     candidates: Tuple[Identity, ...] = ()  #: several equally good replacements: none was chosen
     changes: Tuple[Change, ...] = ()  #: for operations in both
+    #: for baseline-only operations, how the replacement (or its absence) was decided
+    decided_by: str = ""
 
     @property
     def key(self) -> str:
@@ -896,16 +901,27 @@ def compare(
                 OperationMatch(identity, old, new, changes=operation_changes(old, new, schemas, old_shapes, new_shapes))
             )
         elif old is not None:
+            replacement, candidates = find_replacement(old, new_ops)
+            decided_by = replacement.rule if replacement else ("ambiguous" if candidates else "no rule matched")
             if identity in overrides:
                 wanted = overrides[identity]
-                replacement = None
+                derived = replacement.identity if replacement else None
+                agrees = (
+                    "derivation agrees"
+                    if derived == wanted
+                    else f"derived: {identity_key(derived) if derived else 'none'}"
+                )
+                decided_by = f"override ({agrees})"
+                replacement, candidates = None, ()
                 if wanted is not None:
                     op = new_ops[wanted]
-                    replacement = Replacement(op.identity, op.operation_id, op.method_name, "override")
-                matches.append(OperationMatch(identity, old, None, replacement))
-            else:
-                replacement, candidates = find_replacement(old, new_ops)
-                matches.append(OperationMatch(identity, old, None, replacement, candidates))
+                    replacement = Replacement(op.identity, op.operation_id, op.method_name, decided_by)
+            if replacement is not None:
+                known = old_ops.get(replacement.identity)
+                replacement = dataclasses.replace(
+                    replacement, baseline_method_name=known.method_name if known else None
+                )
+            matches.append(OperationMatch(identity, old, None, replacement, candidates, decided_by=decided_by))
         else:
             matches.append(OperationMatch(identity, None, new))
     return Comparison(
