@@ -12,12 +12,19 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import pytest
-from conftest import SHARED, require_shared
 
 from codegen import compat
 from codegen.compat import CompatError
 
-CURRENT_SPEC = SHARED / "openapi" / "kenar-openapi-2026-08-18.json"
+CURRENT_SPEC_NAME = "kenar-openapi-2026-08-18.json"
+
+
+def _current_spec(spec_path: Path) -> Path:
+    """The current spec sits next to the baseline in ../shared/openapi (the spec_path fixture skips without it)."""
+    path = spec_path.parent / CURRENT_SPEC_NAME
+    assert path.exists(), f"{path} is missing next to {spec_path.name}"
+    return path
+
 
 # ---------------------------------------------------------------------------- the real specs
 
@@ -28,8 +35,8 @@ def baseline(spec_path: Path) -> Dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def current() -> Dict[str, Any]:
-    return json.loads(require_shared(CURRENT_SPEC).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+def current(spec_path: Path) -> Dict[str, Any]:
+    return json.loads(_current_spec(spec_path).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
 @pytest.fixture(scope="module")
