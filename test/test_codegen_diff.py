@@ -11,6 +11,7 @@ from typing import Any, Dict, List
 
 import pytest
 
+from codegen import __main__ as codegen_main
 from codegen import diff
 
 REPO = Path(__file__).resolve().parent.parent
@@ -28,7 +29,23 @@ API_CHANGES = REPO / "docs" / "api-changes.md"
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:
+    """The real command line, in a child process (used once: the committed report)."""
     return subprocess.run([sys.executable, "-m", "codegen", "diff", *args], cwd=REPO, capture_output=True, timeout=120)
+
+
+class Outcome:
+    def __init__(self, returncode: int, stdout: bytes, stderr: bytes) -> None:
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+def _main(capfdbinary: pytest.CaptureFixture[bytes], *args: str) -> Outcome:
+    """``python -m codegen diff ARGS`` in this process, through the same dispatch as the CLI."""
+    try:
+        code = codegen_main.main(["diff", *args])
+    except SystemExit as exc:  # argparse usage errors
+        code = int(exc.code or 0)
+    out, err = capfdbinary.readouterr()
+    return Outcome(code, out, err)
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +135,7 @@ def _op(op_id: str) -> Dict[str, Any]:
     return {"operationId": op_id, "tags": ["T"], "responses": {"200": {"description": "ok"}}}
 
 
-def test_synthetic_pair_through_the_cli(tmp_path: Path) -> None:
+def test_synthetic_pair_through_the_cli(tmp_path: Path, capfdbinary: pytest.CaptureFixture[bytes]) -> None:
     old = _write(
         tmp_path / "old.json",
         _doc(
@@ -134,7 +151,7 @@ def test_synthetic_pair_through_the_cli(tmp_path: Path) -> None:
         ),
     )
     out = tmp_path / "report.md"
-    result = _run(str(old), str(new), "--notes", str(tmp_path / "no-notes.toml"), "--out", str(out))
+    result = _main(capfdbinary, str(old), str(new), "--notes", str(tmp_path / "no-notes.toml"), "--out", str(out))
     assert result.returncode == 0, result.stderr.decode()
     assert result.stdout == b""
     text = out.read_text(encoding="utf-8")
@@ -146,11 +163,13 @@ def test_synthetic_pair_through_the_cli(tmp_path: Path) -> None:
     assert "| `newState` | `IDLE` | — | no |" in _section(text, "Enum values added and removed")
 
 
-def test_notes_replacements_for_another_pair_are_ignored(tmp_path: Path) -> None:
+def test_notes_replacements_for_another_pair_are_ignored(
+    tmp_path: Path, capfdbinary: pytest.CaptureFixture[bytes]
+) -> None:
     # the repository's notes speak of the real specs; on this pair none applies
     old = _write(tmp_path / "old.json", _doc({"/v1/users": {"post": _op("T_Get")}}, {}))
     new = _write(tmp_path / "new.json", _doc({"/v1/other": {"get": _op("U_List")}}, {}))
-    result = _run(str(old), str(new))
+    result = _main(capfdbinary, str(old), str(new))
     assert result.returncode == 0, result.stderr.decode()
     assert "| `POST /v1/users` | `T_Get` | `t_get` | none | no rule matched | **yes** |" in result.stdout.decode()
 
@@ -163,27 +182,29 @@ def test_notes_replacements_for_another_pair_are_ignored(tmp_path: Path) -> None
         (json.dumps(_doc({"/v1/x": {"get": {"responses": {}}}}, {})), "GET /v1/x has no operationId"),
     ],
 )
-def test_bad_input_exits_2_with_a_clear_message(tmp_path: Path, content: Any, message: str) -> None:
+def test_bad_input_exits_2_with_a_clear_message(
+    tmp_path: Path, capfdbinary: pytest.CaptureFixture[bytes], content: Any, message: str
+) -> None:
     good = _write(tmp_path / "good.json", _doc({}, {}))
     bad = tmp_path / "bad.json"
     if content is not None:
         bad.write_text(content, encoding="utf-8")
-    result = _run(str(bad), str(good))
+    result = _main(capfdbinary, str(bad), str(good))
     assert result.returncode == 2
     assert result.stdout == b""
     assert message in result.stderr.decode()
 
 
-def test_bad_notes_file_exits_2(tmp_path: Path) -> None:
+def test_bad_notes_file_exits_2(tmp_path: Path, capfdbinary: pytest.CaptureFixture[bytes]) -> None:
     good = _write(tmp_path / "good.json", _doc({}, {}))
     notes = tmp_path / "notes.toml"
     notes.write_text('["GET /x"]\nsummary = "s"\n', encoding="utf-8")
-    result = _run(str(good), str(good), "--notes", str(notes))
+    result = _main(capfdbinary, str(good), str(good), "--notes", str(notes))
     assert result.returncode == 2
     assert "note must be a non-empty string" in result.stderr.decode()
 
 
-def test_usage_error_for_missing_arguments() -> None:
-    result = _run()
+def test_usage_error_for_missing_arguments(capfdbinary: pytest.CaptureFixture[bytes]) -> None:
+    result = _main(capfdbinary)
     assert result.returncode == 2
     assert b"usage: python -m codegen diff" in result.stderr
