@@ -353,7 +353,7 @@ def main(argv: List[str]) -> int:
         old_raw, new_raw = args.old.read_bytes(), args.new.read_bytes()
         given = notes.replacements(notes.load_notes(args.notes)) if args.notes.exists() else {}
         text = render(args.old.name, old_raw, args.new.name, new_raw, given)
-    except (OSError, ValueError) as exc:  # json, compat and notes errors are ValueErrors
+    except (OSError, ValueError, ImportError) as exc:  # json, compat and notes errors are ValueErrors
         print(f"python -m codegen diff: {exc}", file=sys.stderr)
         return 2
     if args.out is not None:

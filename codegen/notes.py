@@ -21,10 +21,6 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
 
 from codegen.compat import CompatError, Identity, identity_key, parse_identity
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.9 and 3.10
-    import tomli as tomllib
 
 NOTES_PATH = Path(__file__).resolve().parent / "operation_notes.toml"
 
@@ -55,12 +51,30 @@ class OperationNote:
 def load_notes(path: Optional[Union[str, Path]] = None) -> Dict[Identity, OperationNote]:
     """Read and check the notes file (default: ``codegen/operation_notes.toml``)."""
     source = Path(path) if path is not None else NOTES_PATH
+    toml = _toml_reader()
     try:
         with source.open("rb") as handle:
-            raw = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
+            raw = toml.load(handle)
+    except toml.TOMLDecodeError as exc:
         raise NotesError(f"{source.name}: not valid TOML: {exc}") from None
     return parse_notes(raw, source.name)
+
+
+def _toml_reader() -> Any:
+    """``tomllib`` (Python 3.11+) or its backport ``tomli``, which has the same API."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+
+        return tomllib
+    else:  # pragma: no cover - Python 3.9 and 3.10
+        try:
+            import tomli
+        except ImportError:
+            raise ImportError(
+                "reading codegen/operation_notes.toml on Python < 3.11 needs the tomli package "
+                "(pip install tomli, or install the test or dev extra)"
+            ) from None
+        return tomli
 
 
 def parse_notes(raw: Mapping[str, Any], where: str = "notes") -> Dict[Identity, OperationNote]:
