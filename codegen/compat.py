@@ -641,6 +641,12 @@ def compare_schemas(baseline: Mapping[str, Any], current: Mapping[str, Any]) -> 
             # a true tie: nothing is chosen; the dropped record lists the candidates
             ambiguous[o] = tuple(sorted(alternatives + (n,)))
             continue
+        rivals = [p for (p, m) in scored if m == n and p != o and rank((p, m)) == rank(best_pair)]
+        if rivals:
+            # two old schemas fit one new schema equally well: neither is chosen
+            for p in [o, *rivals]:
+                ambiguous[p] = (n,)
+            continue
         score, sites, names = scored[best_pair]
         evidence = tuple(f"also used as {s}" for s in sites) + (f"name similarity {names:.2f}",)
         mapping[o] = n
@@ -812,7 +818,7 @@ def _payload_changes(
         return []
     out = []
     if change.renamed:
-        out.append(Change(f"{role} schema", "renamed", False, f"{old_schema} -> {new_schema}", "name"))
+        out.append(Change(f"{role} schema", "renamed", True, f"{old_schema} -> {new_schema}", "name"))
     for record in schema_change_records(change, usage):
         out.append(Change(f"{role} {record.subject}", record.change, record.breaking, record.detail))
     return out

@@ -354,6 +354,20 @@ def test_a_true_tie_is_left_unmatched_and_listed() -> None:
     assert dropped.alternatives == ("colorA", "colorB")
 
 
+def test_two_old_schemas_tied_for_one_new_schema_are_both_left_unmatched() -> None:
+    old = _spec(
+        {
+            "colorA": {"type": "string", "enum": ["RED", "GREEN"]},
+            "colorB": {"type": "string", "enum": ["RED", "GREEN"]},
+        }
+    )
+    new = _spec({"colorX": {"type": "string", "enum": ["RED", "GREEN"]}})
+    result = compat.compare_schemas(old, new)
+    assert result.renamed == []
+    assert [(c.old_name, c.alternatives) for c in result.dropped] == [("colorA", ("colorX",)), ("colorB", ("colorX",))]
+    assert [c.new_name for c in result.added] == ["colorX"]
+
+
 def test_a_shared_use_site_breaks_a_tie_and_renames_propagate() -> None:
     # the parent keeps its name; its field now points at the renamed child
     old = _spec(
@@ -560,3 +574,17 @@ def test_permissions_are_read_from_the_description() -> None:
     text = "intro\n\n#### دسترسی‌ها:\n\n##### مجوزهای API Key مورد نیاز:\n\n- `A_ONE`\n- `B_TWO`\n\n##### OAuth\n\n- `SCOPE`"
     assert compat.api_key_permissions(text) == ("A_ONE", "B_TWO")
     assert compat.api_key_permissions("no section `X`") == ()
+
+
+def test_a_renamed_response_schema_is_a_name_change_only() -> None:
+    def doc(name: str) -> Dict[str, Any]:
+        answer = {"200": {"content": {"application/json": {"schema": _ref(name)}}}}
+        return _spec(
+            {name: _obj({"id": S, "title": S, "size": I})},
+            {"/v1/items/{id}": {"get": _op("Items_Get", "Items", responses=answer)}},
+        )
+
+    (match,) = compat.compare(doc("itemsItem"), doc("Item")).kept
+    assert [(c.subject, c.change, c.breaking, c.level) for c in match.changes] == [
+        ("response schema", "renamed", True, "name")
+    ]
