@@ -511,6 +511,66 @@ class SchemaComparison:
     def added(self) -> List[SchemaChange]:
         return self.with_status("added")
 
+    def legacy_classes(self) -> List[LegacyClass]:
+        """What to do with every class of the baseline so its name stays importable.
+
+        Raises :class:`CompatError` where a baseline class name or module would be taken by a
+        different class of the current spec.
+        """
+        current = [c.new for c in self.changes if c.new is not None and c.new.is_model]
+        classes = {s.class_name: s.name for s in current}
+        modules = {s.module: s.name for s in current}
+        out: List[LegacyClass] = []
+        for c in self.changes:
+            if c.old is None or not c.old.is_model:
+                continue
+            new = c.new if c.new is not None and c.new.is_model else None
+            if new is not None and not c.renamed:
+                action = "same"
+            elif new is not None and c.compatible:
+                action = "alias"
+            else:
+                action = "keep_baseline"
+            if action != "same":
+                for taken, table in ((c.old.class_name, classes), (c.old.module, modules)):
+                    if taken in table and table[taken] != (new.name if new else None):
+                        raise CompatError(
+                            f"baseline schema {c.old.name!r} ({taken}) clashes with current schema {table[taken]!r}"
+                        )
+            out.append(
+                LegacyClass(
+                    c.old.name,
+                    c.old.class_name,
+                    c.old.module,
+                    action,
+                    new.name if new else None,
+                    new.class_name if new else None,
+                    new.module if new else None,
+                    tuple(f.name for f in c.fields if f.change == "removed"),
+                )
+            )
+        return out
+
+
+@dataclass(frozen=True)
+class LegacyClass:
+    """A class of the baseline and how the generator keeps it importable.
+
+    ``action``: ``"same"`` (the schema kept its name: the current class serves, with any
+    ``dropped_fields`` kept as optional fields); ``"alias"`` (renamed, compatible: the old class
+    name and module re-export the new class, so isinstance works both ways); ``"keep_baseline"``
+    (dropped, or renamed incompatibly: generate the baseline's model as it was).
+    """
+
+    schema: str
+    class_name: str
+    module: str
+    action: str
+    new_schema: Optional[str] = None
+    new_class_name: Optional[str] = None
+    new_module: Optional[str] = None
+    dropped_fields: Tuple[str, ...] = ()  #: wire names of fields the current schema no longer has
+
 
 def _map_type(type_: str, mapping: Mapping[str, str]) -> str:
     """An old-document type spelled with current names (unmapped names kept distinct)."""

@@ -588,3 +588,29 @@ def test_a_renamed_response_schema_is_a_name_change_only() -> None:
     assert [(c.subject, c.change, c.breaking, c.level) for c in match.changes] == [
         ("response schema", "renamed", True, "name")
     ]
+
+
+def test_legacy_class_plan_for_the_real_pair(real: compat.Comparison, official_names: Dict[str, Any]) -> None:
+    plan = {c.class_name: c for c in real.schemas.legacy_classes()}
+    assert set(plan) == {m["class"] for m in official_names["models"]}  # every 0.291 class is covered
+    status = plan["GooglerpcStatus"]
+    assert (status.action, status.new_class_name, status.new_module) == (
+        "alias",
+        "GoogleRpcStatus",
+        "google_rpc_status",
+    )
+    assert plan["PaymentWalletTransaction"].action == "keep_baseline"
+    body = plan["AddonsCreateUserAddonV2Body"]
+    assert body.action == "same" and body.dropped_fields == ("phone",)
+    counts = {a: sum(1 for c in plan.values() if c.action == a) for a in ("same", "alias", "keep_baseline")}
+    assert counts == {"same": 125, "alias": 9, "keep_baseline": 64}  # 198 classes in 0.291
+
+
+def test_legacy_class_plan_refuses_a_name_clash() -> None:
+    # the baseline's "Foo_Bar" (class FooBar) is dropped, and the current spec has an unrelated "fooBar"
+    old = _spec({"Foo_Bar": _obj({"a": S, "b": I})})
+    new = _spec({"fooBar": _obj({"x": B, "y": B, "z": B})})
+    comparison = compat.compare_schemas(old, new)
+    assert [c.old_name for c in comparison.dropped] == ["Foo_Bar"]
+    with pytest.raises(CompatError, match="clashes with current schema 'fooBar'"):
+        comparison.legacy_classes()
