@@ -176,3 +176,14 @@ def test_loader_refuses_bad_entries(tmp_path: Path, text: str, message: str) -> 
 def test_missing_file_is_an_os_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         notes.load_notes(tmp_path / "absent.toml")
+
+
+def test_method_names_in_notes_exist(loaded: Dict[Any, notes.OperationNote], docs: Any) -> None:
+    known = {op.method_name for doc in docs for op in compat.operations_of(doc).values()}
+    # parameter and field names (post_token, ...) may be mentioned too
+    known |= {p.name for doc in docs for op in compat.operations_of(doc).values() for p in op.params}
+    known |= {wire for doc in docs for shape in compat.shapes_of(doc).values() for wire, _ in shape.properties}
+    pattern = re.compile(r"\b(?:addons|assets|chat_api|events|finder|payment|post|semantic)_[a-z0-9_]+\b")
+    mentioned = {name for note in loaded.values() for name in pattern.findall(note.note)}
+    assert len(mentioned) > 20
+    assert sorted(mentioned - known) == []
