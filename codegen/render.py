@@ -640,21 +640,19 @@ def splice_readme(readme: str, spec: Spec) -> str:
     return readme[: start + len(README_BEGIN)] + "\n" + render_tables(spec) + readme[end:]
 
 
+def remove_stale(targets: Dict[str, str], out_dir: Path) -> None:
+    """Delete generated files under ``out_dir`` that the generator no longer writes."""
+    stale = [p for folder in generated_dirs() for p in (out_dir / folder).glob("*.py") if not p.name.startswith("_")]
+    stale += list((out_dir / "docs").glob("*.md"))
+    for path in stale:
+        if path.relative_to(out_dir).as_posix() not in targets:
+            path.unlink()
+
+
 def write_all(spec: Spec, out_dir: Path) -> List[Path]:
     written = []
     targets = files(spec)
-    for folder in generated_dirs():
-        base = out_dir / folder
-        if base.is_dir():
-            for stale in base.glob("*.py"):
-                rel = stale.relative_to(out_dir).as_posix()
-                if rel not in targets and not stale.name.startswith("_"):
-                    stale.unlink()
-    docs = out_dir / "docs"
-    if docs.is_dir():
-        for stale in docs.glob("*.md"):
-            if stale.relative_to(out_dir).as_posix() not in targets:
-                stale.unlink()
+    remove_stale(targets, out_dir)
     for rel, content in sorted(targets.items()):
         path = out_dir / rel
         path.parent.mkdir(parents=True, exist_ok=True)

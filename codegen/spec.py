@@ -242,6 +242,10 @@ class _Reader:
             if len(parts) != 1:
                 raise SpecError(f"{where}: `allOf` with {len(parts)} parts is not supported")
             return self.type_of(parts[0], f"{where}/allOf/0")
+        return self._typed(node, where)
+
+    def _typed(self, node: Dict[str, Any], where: str) -> TypeRef:
+        """The type of a schema that names its ``type``."""
         kind = node.get("type")
         if kind == "string":
             return _copy(_STRING_FORMATS.get(node.get("format") or "", _SCALARS["string"]))
