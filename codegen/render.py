@@ -607,6 +607,8 @@ def render_docs_index(spec: Spec) -> str:
 
 README_BEGIN = "<!-- BEGIN GENERATED: endpoint and model tables (python -m codegen) -->"
 README_END = "<!-- END GENERATED -->"
+# The README is also the package index's long description, where relative links break.
+README_DOCS_URL = "https://github.com/kenar-sdk/kenar_api_client/blob/main/docs/"
 
 
 def files(spec: Spec) -> Dict[str, str]:
@@ -637,7 +639,8 @@ def splice_readme(readme: str, spec: Spec) -> str:
     end = readme.find(README_END)
     if start < 0 or end < start:
         return readme
-    return readme[: start + len(README_BEGIN)] + "\n" + render_tables(spec) + readme[end:]
+    tables = render_tables(spec).replace("(docs/", "(" + README_DOCS_URL)
+    return readme[: start + len(README_BEGIN)] + "\n" + tables + readme[end:]
 
 
 def remove_stale(targets: Dict[str, str], out_dir: Path) -> None:
