@@ -96,11 +96,6 @@ def _isort_key(name: str) -> Tuple[int, str]:
     return (1, name.lower()) if name[:1].isupper() else (2, name.lower())
 
 
-def _tuple(values: Iterable[str]) -> str:
-    items = [json.dumps(v) for v in values]
-    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
-
-
 # ---------------------------------------------------------------------------- models
 
 
@@ -368,7 +363,7 @@ def _param_args(p: Param) -> List[str]:
 
 # ---------------------------------------------------------------------------- API classes
 
-#: (method name suffix, what the method returns given the operation's return type, how its body ends)
+#: the three methods of every operation, by name suffix
 _VARIANTS = ("", "_with_http_info", "_without_preload_content")
 
 
@@ -646,7 +641,8 @@ def splice_readme(readme: str, spec: Spec) -> str:
 def remove_stale(targets: Dict[str, str], out_dir: Path) -> None:
     """Delete generated files under ``out_dir`` that the generator no longer writes."""
     stale = [p for folder in generated_dirs() for p in (out_dir / folder).glob("*.py") if not p.name.startswith("_")]
-    stale += list((out_dir / "docs").glob("*.md"))
+    # generated pages are named after a class (or README); hand-written ones (api-changes.md) stay
+    stale += [p for p in (out_dir / "docs").glob("*.md") if p.stem.isidentifier()]
     for path in stale:
         if path.relative_to(out_dir).as_posix() not in targets:
             path.unlink()
