@@ -6,17 +6,15 @@ import argparse
 import sys
 import tempfile
 from pathlib import Path
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 from codegen import render, spec
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def diff_against(spec_path: Path, repo: Path) -> List[str]:
-    """Regenerate into a temporary folder and list what differs from ``repo``."""
-    loaded = spec.load(spec_path)
-    expected = render.files(loaded)
+def _compare(expected: Dict[str, str], repo: Path) -> List[str]:
+    """The generated files that are missing from ``repo`` or differ there."""
     problems = []
     for rel, content in sorted(expected.items()):
         path = repo / rel
@@ -24,6 +22,14 @@ def diff_against(spec_path: Path, repo: Path) -> List[str]:
             problems.append(f"missing: {rel}")
         elif path.read_text(encoding="utf-8") != content:
             problems.append(f"differs: {rel}")
+    return problems
+
+
+def diff_against(spec_path: Path, repo: Path) -> List[str]:
+    """Regenerate into a temporary folder and list what differs from ``repo``."""
+    loaded = spec.load(spec_path)
+    expected = render.files(loaded)
+    problems = _compare(expected, repo)
     for folder in render.generated_dirs():
         for existing in sorted((repo / folder).glob("*.py")):
             rel = existing.relative_to(repo).as_posix()
@@ -54,6 +60,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO, help="root to write into (default: this repo)")
     parser.add_argument("--check", action="store_true", help="write nothing; fail if --out differs from what would be generated")
     args = parser.parse_args(argv)
+    for warning in spec.load(args.spec).warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if args.check:
         problems = diff_against(args.spec, args.out)
         for line in problems:

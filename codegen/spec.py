@@ -1,4 +1,28 @@
-"""Reading the OpenAPI document into plain records the templates render."""
+"""Reading the OpenAPI document into plain records the templates render.
+
+The reader fails loudly: a schema it cannot type exactly raises :class:`SpecError`
+naming the schema's path in the document.  What it accepts, and how:
+
+- ``$ref`` to a component schema: the model class (or, for a schema that is no model,
+  its type); ``allOf`` with exactly one part: that part (the usual wrapper that adds a
+  description to a reference);
+- ``string`` (``date-time`` -> datetime, ``date`` -> date, ``byte`` -> bytes or str, any
+  other format -> str: int64 travels as a JSON string in this API), ``integer``,
+  ``number``, ``boolean``, ``array`` with typed ``items``;
+- ``object`` with ``properties``: a model; with typed ``additionalProperties``: a map;
+  with neither (or ``additionalProperties: true`` / ``{}``): a free-form JSON object,
+  ``Dict[str, Any]``.  That is what OpenAPI says ``type: object`` alone means, and the
+  Kenar spec uses it for category-specific data;
+- string enums (other enum values are refused).
+
+Refused with :class:`SpecError`: ``oneOf``, ``anyOf``, ``not``, ``allOf`` with more than one
+part, a schema without ``type`` (other than the above), and unknown types.
+
+Facts that are not in the spec's structure are read with a warning when they look
+off: API-key permissions come from a heading in each operation's description (a
+heading that mentions ``API Key`` but does not match, or a spec where no operation
+lists any, is a warning), and :data:`IDEMPOTENT_BY_ID` names operations by identity.
+"""
 
 from __future__ import annotations
 
@@ -13,18 +37,22 @@ from codegen import naming
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
-# Operations whose body carries a client-chosen id that the server refuses to
-# use twice: a retry of such a call cannot repeat its effect once the id is set.
+#: Operations (by identity: method and path template) whose body carries a client-chosen
+#: ``id`` that the server refuses to use twice (Kenar's docs on payment reorder, renew and
+#: publish): a retry cannot repeat the effect once the id is set, so the runtime may retry
+#: them like idempotent calls.  An entry the spec does not bear out (path gone, or no ``id``
+#: in the body) is a warning, never silently dropped.  (The docs say user-post submit takes
+#: such an id too, but neither spec's body has one: add it here when the spec does.)
 IDEMPOTENT_BY_ID = frozenset(
     {
-        "Payment_ReorderPost",
-        "Payment_RenewPost",
-        "Payment_PublishUserPost",
-        "Post_SubmitUserPost",
+        ("POST", "/experimental/open-platform/post/{post_token}/reorder"),
+        ("POST", "/experimental/open-platform/post/{post_token}/renew"),
+        ("POST", "/experimental/open-platform/post/{post_token}/publish"),
     }
 )
 
 _PERMISSIONS_HEADING = re.compile(r"^#+\s*مجوزهای API Key مورد نیاز", re.M)
+_API_KEY_HEADING = re.compile(r"^#+[^\n]*API[ _-]?Key[^\n]*$", re.M | re.I)
 _BACKTICKED = re.compile(r"`([^`]+)`")
 
 
@@ -114,6 +142,8 @@ class Spec:
     class_modules: Dict[str, str] = field(default_factory=dict)
     #: model class name -> the model classes its fields name
     references: Dict[str, Set[str]] = field(default_factory=dict)
+    #: things the reader accepted but a person should look at (the CLI prints them)
+    warnings: List[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.class_modules = {m.cls: m.module for m in self.models}
@@ -125,7 +155,31 @@ class Spec:
 
 
 class SpecError(Exception):
-    pass
+    """The spec holds something the generator will not guess about; the message names where."""
+
+
+_SIMPLE_PARAM_TYPES = ("str", "int", "bool", "float")
+_AUTH_ORDER = {"APIKey": 0, "OAuth": 1}
+_STRING_FORMATS = {
+    "date-time": TypeRef("datetime", "datetime", uses_datetime=True),
+    "date": TypeRef("date", "date", uses_date=True),
+    "byte": TypeRef(
+        "Union[StrictBytes, StrictStr]", "str", typing_names={"Union"}, pydantic_names={"StrictBytes", "StrictStr"}
+    ),
+}
+_SCALARS = {
+    "string": TypeRef("StrictStr", "str", pydantic_names={"StrictStr"}),
+    "integer": TypeRef("StrictInt", "int", pydantic_names={"StrictInt"}),
+    "number": TypeRef(
+        "Union[StrictFloat, StrictInt]", "float", typing_names={"Union"}, pydantic_names={"StrictFloat", "StrictInt"}
+    ),
+    "boolean": TypeRef("StrictBool", "bool", pydantic_names={"StrictBool"}),
+}
+_FREE_FORM = TypeRef("Dict[str, Any]", "Dict[str, Any]", typing_names={"Dict", "Any"})
+
+
+def _copy(ref: TypeRef) -> TypeRef:
+    return _wrap(ref, "{}", "{}", "")
 
 
 class _Reader:
@@ -133,12 +187,10 @@ class _Reader:
         self.doc = doc
         components = doc.get("components") or {}
         self.schemas: Dict[str, Any] = components.get("schemas") or {}
-        self.request_bodies: Dict[str, Any] = components.get("requestBodies") or {}
-        self.parameters: Dict[str, Any] = components.get("parameters") or {}
-        self.responses: Dict[str, Any] = components.get("responses") or {}
+        self.warnings: List[str] = []
 
     # -------------------------------------------------------------- schema kinds
-    def resolve(self, node: Dict[str, Any], section: str = "schemas") -> Dict[str, Any]:
+    def resolve(self, node: Dict[str, Any]) -> Dict[str, Any]:
         seen = 0
         while isinstance(node, dict) and "$ref" in node:
             ref = node["$ref"]
@@ -162,13 +214,10 @@ class _Reader:
             return ref.rsplit("/", 1)[1]
         return None
 
-    def is_model_schema(self, schema: Dict[str, Any]) -> bool:
+    @staticmethod
+    def is_model_schema(schema: Dict[str, Any]) -> bool:
         """Schemas that become a generated class: objects with properties, and enums."""
-        if "enum" in schema:
-            return True
-        if "allOf" in schema:
-            return True
-        return bool(schema.get("properties"))
+        return "enum" in schema or bool(schema.get("properties"))
 
     def model_class_of(self, schema_name: str) -> Optional[str]:
         schema = self.schemas.get(schema_name)
@@ -177,79 +226,79 @@ class _Reader:
         return naming.model_class(schema_name) if self.is_model_schema(schema) else None
 
     # -------------------------------------------------------------- type mapping
-    def type_of(self, node: Dict[str, Any]) -> TypeRef:
+    def type_of(self, node: Dict[str, Any], where: str) -> TypeRef:
+        """The type of schema ``node``, found at JSON pointer ``where`` (named in errors)."""
         name = self.ref_name(node)
         if name is not None:
             cls = self.model_class_of(name)
             if cls is not None:
                 return TypeRef(cls, cls, models={cls})
-            return self.type_of(self.schemas[name])
-        if "allOf" in node and len(node["allOf"]) == 1:
-            return self.type_of(node["allOf"][0])
+            return self.type_of(self.schemas[name], f"#/components/schemas/{name}")
+        for keyword in ("oneOf", "anyOf", "not"):
+            if keyword in node:
+                raise SpecError(f"{where}: `{keyword}` is not supported (no exact Python type for it)")
+        if "allOf" in node:
+            parts = node["allOf"]
+            if len(parts) != 1:
+                raise SpecError(f"{where}: `allOf` with {len(parts)} parts is not supported")
+            return self.type_of(parts[0], f"{where}/allOf/0")
+        return self._typed(node, where)
+
+    def _typed(self, node: Dict[str, Any], where: str) -> TypeRef:
+        """The type of a schema that names its ``type``."""
         kind = node.get("type")
-        fmt = node.get("format")
         if kind == "string":
-            if fmt == "date-time":
-                return TypeRef("datetime", "datetime", uses_datetime=True)
-            if fmt == "date":
-                return TypeRef("date", "date", uses_date=True)
-            if fmt == "byte":
-                return TypeRef("Union[StrictBytes, StrictStr]", "str", typing_names={"Union"}, pydantic_names={"StrictBytes", "StrictStr"})
-            # int64/uint64 travel as JSON strings in this API: they stay str
-            return TypeRef("StrictStr", "str", pydantic_names={"StrictStr"})
-        if kind == "integer":
-            return TypeRef("StrictInt", "int", pydantic_names={"StrictInt"})
-        if kind == "number":
-            return TypeRef(
-                "Union[StrictFloat, StrictInt]",
-                "float",
-                typing_names={"Union"},
-                pydantic_names={"StrictFloat", "StrictInt"},
-            )
-        if kind == "boolean":
-            return TypeRef("StrictBool", "bool", pydantic_names={"StrictBool"})
+            return _copy(_STRING_FORMATS.get(node.get("format") or "", _SCALARS["string"]))
+        if kind in _SCALARS:
+            return _copy(_SCALARS[kind])
         if kind == "array":
-            inner = self.type_of(node.get("items") or {})
-            return _wrap(inner, "List[{}]", "List[{}]", "List")
-        if kind == "object" or kind is None:
-            addl = node.get("additionalProperties")
-            if isinstance(addl, dict) and addl and not node.get("properties"):
-                inner = self.type_of(addl)
-                return _wrap(inner, "Dict[str, {}]", "Dict[str, {}]", "Dict")
-            return TypeRef("Dict[str, Any]", "Dict[str, Any]", typing_names={"Dict", "Any"})
-        raise SpecError(f"unsupported schema {json.dumps(node)[:120]}")
+            if not node.get("items"):
+                raise SpecError(f"{where}: an array without typed `items`")
+            return _wrap(self.type_of(node["items"], f"{where}/items"), "List[{}]", "List[{}]", "List")
+        if kind == "object":
+            return self._object_type(node, where)
+        if kind is None:
+            raise SpecError(f"{where}: a schema without `type` ({json.dumps(node, ensure_ascii=False)[:80]})")
+        raise SpecError(f"{where}: unsupported type {kind!r}")
+
+    def _object_type(self, node: Dict[str, Any], where: str) -> TypeRef:
+        if node.get("properties"):
+            raise SpecError(f"{where}: an inline object with properties (give it a component schema)")
+        extra = node.get("additionalProperties")
+        if isinstance(extra, dict) and extra:
+            inner = self.type_of(extra, f"{where}/additionalProperties")
+            return _wrap(inner, "Dict[str, {}]", "Dict[str, {}]", "Dict")
+        if extra not in (None, True, {}):
+            raise SpecError(f"{where}: an object with `additionalProperties: {json.dumps(extra)}` and no properties")
+        return _copy(_FREE_FORM)  # `type: object` alone: any JSON object, by OpenAPI's definition
 
     # -------------------------------------------------------------- models
     def models(self) -> List[Model]:
-        result = []
-        for schema_name in sorted(self.schemas):
-            schema = self.schemas[schema_name]
-            if not self.is_model_schema(schema):
-                continue
-            cls = naming.model_class(schema_name)
-            module = naming.model_module(cls)
-            if "enum" in schema:
-                values = [str(v) for v in schema["enum"]]
-                result.append(Model(schema_name, cls, module, [], enum_values=values))
-                continue
-            props = dict(schema.get("properties") or {})
-            required = set(schema.get("required") or [])
-            for part in schema.get("allOf") or []:
-                resolved = self.resolve(part)
-                props.update(resolved.get("properties") or {})
-                required.update(resolved.get("required") or [])
-            fields = [
-                Field(naming.field_name(wire), wire, self.type_of(prop), wire in required)
-                for wire, prop in sorted(props.items())
-            ]
-            names = [f.name for f in fields]
-            if len(set(names)) != len(names):
-                raise SpecError(f"schema {schema_name}: two properties map to one field name")
-            result.append(Model(schema_name, cls, module, fields))
+        result = [self.model(name) for name in sorted(self.schemas) if self.is_model_schema(self.schemas[name])]
         classes = [m.cls for m in result]
         if len(set(classes)) != len(classes):
             raise SpecError("two schemas map to one class name")
         return result
+
+    def model(self, schema_name: str) -> Model:
+        schema = self.schemas[schema_name]
+        where = f"#/components/schemas/{schema_name}"
+        cls = naming.model_class(schema_name)
+        module = naming.model_module(cls)
+        if "enum" in schema:
+            values = schema["enum"]
+            if schema.get("type", "string") != "string" or not all(isinstance(v, str) for v in values):
+                raise SpecError(f"{where}: only string enums are supported")
+            return Model(schema_name, cls, module, [], enum_values=list(values))
+        required = set(schema.get("required") or [])
+        fields = [
+            Field(naming.field_name(wire), wire, self.type_of(prop, f"{where}/properties/{wire}"), wire in required)
+            for wire, prop in sorted(schema["properties"].items())
+        ]
+        names = [f.name for f in fields]
+        if len(set(names)) != len(names):
+            raise SpecError(f"{where}: two properties map to one field name")
+        return Model(schema_name, cls, module, fields)
 
     # -------------------------------------------------------------- operations
     def operations(self) -> List[Operation]:
@@ -259,30 +308,51 @@ class _Reader:
             shared_params = item.get("parameters") or []
             for method in HTTP_METHODS:
                 op = item.get(method)
-                if op is None:
-                    continue
-                result.append(self.operation(path, method, op, shared_params, global_security))
+                if op is not None:
+                    result.append(self.operation(path, method, op, shared_params, global_security))
         names = [op.name for op in result]
         if len(set(names)) != len(names):
             raise SpecError("two operations map to one method name")
+        self._check_facts(result)
         return result
 
     def operation(
-        self,
-        path: str,
-        method: str,
-        op: Dict[str, Any],
-        shared_params: List[Any],
-        global_security: List[Any],
+        self, path: str, method: str, op: Dict[str, Any], shared_params: List[Any], global_security: List[Any]
     ) -> Operation:
         operation_id = op.get("operationId")
         if not operation_id:
             raise SpecError(f"{method.upper()} {path} has no operationId")
-        tags = op.get("tags") or ["Default"]
-        name = naming.method_name(operation_id)
+        where = f"#/paths/{path.replace('~', '~0').replace('/', '~1')}/{method}"
+        tag = (op.get("tags") or ["Default"])[0]
+        params = self._params(operation_id, shared_params + list(op.get("parameters") or []))
+        body = self._body_param(operation_id, op.get("requestBody"), where)
+        if body is not None:
+            params.append(body)
+        params.sort(key=lambda p: not p.required)  # required first, each group in declaration order
+        returns = self._returns(op.get("responses") or {})
+        auth, scopes = self._security(op.get("security", global_security) or [])
+        return Operation(
+            operation_id=operation_id,
+            name=naming.method_name(operation_id),
+            api=naming.api_class(tag),
+            method=method.upper(),
+            path=path,
+            params=params,
+            returns=returns,
+            returns_module=None if returns == "object" else naming.model_module(returns),
+            auth=auth,
+            oauth_scopes=scopes,
+            permissions=self._permissions(operation_id, op.get("description") or ""),
+            idempotency_field=self._idempotency_field(method.upper(), path, body),
+            summary=naming.summary_from_operation_id(operation_id),
+            tag=tag,
+            deprecated=bool(op.get("deprecated")),
+            paging=self._paging(params, returns),
+        )
 
+    def _params(self, operation_id: str, raw_params: List[Any]) -> List[Param]:
         merged: Dict[Tuple[str, str], Dict[str, Any]] = {}
-        for raw in list(shared_params) + list(op.get("parameters") or []):
+        for raw in raw_params:
             param = self.resolve(raw)
             merged[(param["name"], param["in"])] = param
         params: List[Param] = []
@@ -290,50 +360,49 @@ class _Reader:
             where = param["in"]
             if where not in ("path", "query"):
                 raise SpecError(f"{operation_id}: parameters in {where} are not supported")
-            ptype = self.type_of(param.get("schema") or {"type": "string"})
-            simple = {"str": "str", "int": "int", "bool": "bool", "float": "float"}.get(ptype.plain)
-            if simple is None:
+            schema = param.get("schema") or {"type": "string"}
+            simple = self.type_of(schema, f"{operation_id} parameter {param['name']}").plain
+            if simple not in _SIMPLE_PARAM_TYPES:
                 raise SpecError(f"{operation_id}: parameter {param['name']} has an unsupported type")
             required = bool(param.get("required")) or where == "path"
             annotation = simple if required else f"Optional[{simple}]"
             params.append(Param(naming.param_name(param["name"]), param["name"], where, simple, annotation, required))
+        return params
 
-        body = op.get("requestBody")
-        body_cls: Optional[str] = None
-        if body is not None:
-            body = self.resolve(body)
-            content = body.get("content") or {}
-            media = content.get("application/json")
-            if media is None:
-                raise SpecError(f"{operation_id}: only application/json bodies are supported")
-            schema_node = media.get("schema") or {}
-            schema_name = self.ref_name(schema_node)
-            body_cls = self.model_class_of(schema_name) if schema_name else None
-            if body_cls is None and schema_name is None and schema_node.get("properties"):
-                raise SpecError(f"{operation_id}: inline body schemas are not supported")
-            required = bool(body.get("required", False))
-            if body_cls is not None:
-                pname = naming.underscore(body_cls)
-                annotation = body_cls if required else f"Optional[{body_cls}]"
-                params.append(Param(pname, pname, "body", body_cls, annotation, required, naming.model_module(body_cls)))
-            else:
-                annotation = "Dict[str, Any]" if required else "Optional[Dict[str, Any]]"
-                params.append(Param("body", "body", "body", "object", annotation, required))
-        # required parameters first, each group in declaration order
-        params.sort(key=lambda p: not p.required)
+    def _body_param(self, operation_id: str, body: Optional[Dict[str, Any]], where: str) -> Optional[Param]:
+        if body is None:
+            return None
+        body = self.resolve(body)
+        media = (body.get("content") or {}).get("application/json")
+        if media is None:
+            raise SpecError(f"{operation_id}: only application/json bodies are supported")
+        schema_node = media.get("schema") or {}
+        schema_name = self.ref_name(schema_node)
+        body_cls = self.model_class_of(schema_name) if schema_name else None
+        required = bool(body.get("required", False))
+        if body_cls is None:
+            # no model: the body must be a free-form object (anything else has no exact type here)
+            body_type = self.type_of(schema_node, f"{where}/requestBody/content/application~1json/schema")
+            if body_type.plain != "Dict[str, Any]":
+                raise SpecError(f"{operation_id}: a request body of type {body_type.plain} is not supported")
+            annotation = "Dict[str, Any]" if required else "Optional[Dict[str, Any]]"
+            return Param("body", "body", "body", "object", annotation, required)
+        name = naming.underscore(body_cls)
+        annotation = body_cls if required else f"Optional[{body_cls}]"
+        return Param(name, name, "body", body_cls, annotation, required, naming.model_module(body_cls))
 
-        returns = "object"
-        responses = op.get("responses") or {}
+    def _returns(self, responses: Dict[str, Any]) -> str:
         ok = next((responses[c] for c in ("200", "201", "202") if c in responses), None)
-        if ok is not None:
-            ok = self.resolve(ok)
-            media = (ok.get("content") or {}).get("application/json")
-            if media is not None:
-                schema_name = self.ref_name(media.get("schema") or {})
-                if schema_name is not None:
-                    returns = self.model_class_of(schema_name) or "object"
+        if ok is None:
+            return "object"
+        media = (self.resolve(ok).get("content") or {}).get("application/json")
+        schema_name = self.ref_name(media.get("schema") or {}) if media is not None else None
+        if schema_name is None:
+            return "object"
+        return self.model_class_of(schema_name) or "object"
 
-        security = op.get("security", global_security) or []
+    @staticmethod
+    def _security(security: List[Any]) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
         auth: List[str] = []
         scopes: List[str] = []
         for requirement in security:
@@ -341,36 +410,43 @@ class _Reader:
                 if scheme not in auth:
                     auth.append(scheme)
                 scopes.extend(s for s in scheme_scopes if s not in scopes)
-        order = {"APIKey": 0, "OAuth": 1}
-        auth.sort(key=lambda s: order.get(s, 2))
+        auth.sort(key=lambda s: _AUTH_ORDER.get(s, 2))
+        return tuple(auth), tuple(scopes)
 
-        body_param = next((p for p in params if p.kind == "body"), None)
-        idempotency_field = None
-        if operation_id in IDEMPOTENT_BY_ID and body_param is not None and body_param.type != "object":
-            schema = self.schemas.get(self._schema_of_class(body_param.type), {})
+    def _idempotency_field(self, method: str, path: str, body: Optional[Param]) -> Optional[str]:
+        if (method, path) not in IDEMPOTENT_BY_ID:
+            return None
+        if body is not None and body.type != "object":
+            schema = self.schemas.get(self._schema_of_class(body.type), {})
             if "id" in (schema.get("properties") or {}):
-                idempotency_field = "id"
+                return "id"
+        self.warnings.append(f"{method} {path} is listed as idempotent by id, but its body has no `id`: not retried")
+        return None
 
-        paging = self._paging(params, returns)
+    def _permissions(self, operation_id: str, description: str) -> Tuple[str, ...]:
+        """The API-key permissions an operation's description lists (facts, not prose)."""
+        match = _PERMISSIONS_HEADING.search(description)
+        if match is None:
+            for heading in _API_KEY_HEADING.findall(description):
+                self.warnings.append(
+                    f"{operation_id}: heading {heading.strip()!r} mentions API Key but is not the permissions "
+                    "heading the generator reads: permissions not read"
+                )
+            return ()
+        rest = description[match.end() :]
+        following = re.search(r"^#", rest, re.M)
+        section = rest[: following.start()] if following else rest
+        found = tuple(dict.fromkeys(_BACKTICKED.findall(section)))
+        if not found:
+            self.warnings.append(f"{operation_id}: the permissions heading lists no `NAME`: permissions not read")
+        return found
 
-        return Operation(
-            operation_id=operation_id,
-            name=name,
-            api=naming.api_class(tags[0]),
-            method=method.upper(),
-            path=path,
-            params=params,
-            returns=returns,
-            returns_module=None if returns == "object" else naming.model_module(returns),
-            auth=tuple(auth),
-            oauth_scopes=tuple(scopes),
-            permissions=_permissions(op.get("description") or ""),
-            idempotency_field=idempotency_field,
-            summary=naming.summary_from_operation_id(operation_id),
-            tag=tags[0],
-            deprecated=bool(op.get("deprecated")),
-            paging=paging,
-        )
+    def _check_facts(self, operations: List[Operation]) -> None:
+        present = {(op.method, op.path) for op in operations}
+        for method, path in sorted(IDEMPOTENT_BY_ID - present):
+            self.warnings.append(f"{method} {path} is listed as idempotent by id but is not in the spec")
+        if operations and not any(op.permissions for op in operations):
+            self.warnings.append("no operation lists API-key permissions: has the description heading changed?")
 
     def _paging(self, params: List[Param], returns: str) -> Optional[Tuple[str, str, str]]:
         """An operation pages when it takes a ``page_token`` query argument and answers a model
@@ -407,22 +483,11 @@ def _wrap(inner: TypeRef, annotation: str, plain: str, typing_name: str) -> Type
         annotation.format(inner.annotation),
         plain.format(inner.plain),
         models=set(inner.models),
-        typing_names=set(inner.typing_names) | {typing_name},
+        typing_names=set(inner.typing_names) | ({typing_name} if typing_name else set()),
         pydantic_names=set(inner.pydantic_names),
         uses_datetime=inner.uses_datetime,
         uses_date=inner.uses_date,
     )
-
-
-def _permissions(description: str) -> Tuple[str, ...]:
-    """The API-key permissions an operation's description lists (facts, not prose)."""
-    match = _PERMISSIONS_HEADING.search(description)
-    if match is None:
-        return ()
-    rest = description[match.end() :]
-    following = re.search(r"^#", rest, re.M)
-    section = rest[: following.start()] if following else rest
-    return tuple(dict.fromkeys(_BACKTICKED.findall(section)))
 
 
 def load(path: Path) -> Spec:
@@ -447,4 +512,5 @@ def load(path: Path) -> Spec:
         models=models,
         apis=[apis[name] for name in sorted(apis)],
         scopes=reader.scopes(),
+        warnings=reader.warnings,
     )

@@ -56,10 +56,11 @@ class Operation:
     operation_id: str  #: the spec's operationId
     method: str  #: HTTP method, upper case
     path: str  #: path template, e.g. "/v1/open-platform/finder/post/{token}"
-    params: Tuple[Param, ...]
-    returns: str  #: "object" or a model class name
-    returns_module: Optional[str]
     auth: Tuple[str, ...]  #: security schemes sent, e.g. ("APIKey", "OAuth")
+    # the generated table leaves out every field below that equals its default
+    params: Tuple[Param, ...] = ()
+    returns: str = "object"  #: "object" (the decoded JSON) or a model class name
+    returns_module: Optional[str] = None  #: module of the ``returns`` model, under kenar_api_client.models
     oauth_scopes: Tuple[str, ...] = ()
     permissions: Tuple[str, ...] = ()
     #: name of a body field holding a client-chosen idempotency id; when it is

@@ -61,7 +61,8 @@ def test_checked_in_files_are_byte_identical_to_a_fresh_generation(spec_path: Pa
     # and nothing generated-looking is checked in that the generator does not write
     for folder in ("kenar_api_client/api", "kenar_api_client/models"):
         extra = [
-            p.name for p in (REPO / folder).glob("*.py")
+            p.name
+            for p in (REPO / folder).glob("*.py")
             if not p.name.startswith("_") and f"{folder}/{p.name}" not in generated
         ]
         assert not extra, f"stale generated files in {folder}: {extra}"
@@ -227,7 +228,7 @@ REPORT = {
     "brand_new_field": {"nested": True},
 }
 
-CLIENT_SCRIPT = r'''
+CLIENT_SCRIPT = r"""
 import json, os, sys
 import kenar_api_client
 root = os.environ["VARIANT_ROOT"]
@@ -280,7 +281,7 @@ with ApiClient(config) as client:
     except Exception as error:
         out["bad_type"] = [type(error).__name__, str(error)]
 print(json.dumps(out))
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -306,9 +307,16 @@ def test_variant_regenerates_cleanly_and_drops_what_the_spec_dropped(variant: Tu
     assert not (pkg / "models/payment_create_wallet_payment_request.py").exists()
     assert not (root / "docs/PaymentCreateWalletPaymentRequest.md").exists()
     assert not (pkg / "models/finder_post_ext_state.py").exists()
-    for new in ("api/reports_api.py", "models/reports_get_post_report_response.py", "models/reports_cell.py",
-                "models/reports_node.py", "models/reports_kind.py", "models/reports_create_report_request.py",
-                "models/reports_section.py", "models/reports_entry.py"):
+    for new in (
+        "api/reports_api.py",
+        "models/reports_get_post_report_response.py",
+        "models/reports_cell.py",
+        "models/reports_node.py",
+        "models/reports_kind.py",
+        "models/reports_create_report_request.py",
+        "models/reports_section.py",
+        "models/reports_entry.py",
+    ):
         assert (pkg / new).exists(), new
     assert (root / "docs/ReportsApi.md").exists()
     # the hand-written runtime is untouched
@@ -381,7 +389,259 @@ def test_variant_package_imports_and_calls_the_added_operations(
     assert "Authorization" not in post_headers and "Authorization" not in delete_headers
     assert post_headers["Content-Type"] == "application/json"
     assert json.loads(seen[1][3]) == {
-        "post_token": "p1", "schema": "v2", "date": "1403-01-01", "labels": {"k": "v"}, "rows": [["a", "b"], []],
+        "post_token": "p1",
+        "schema": "v2",
+        "date": "1403-01-01",
+        "labels": {"k": "v"},
+        "rows": [["a", "b"], []],
         "amount": "9223372036854775807",
     }
     assert seen[0][3] == b"" and seen[2][3] == b""
+
+
+# ---------------------------------------------------------------------------- formatted, compact output
+
+
+def _ruff() -> List[str]:
+    """The ruff command (a dev dependency): formatting is checked where ruff is installed."""
+    found = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
+    if found is None:
+        pytest.skip("ruff is not installed (it comes with the [dev] extra)")
+    return [found]
+
+
+GENERATED_PY = (
+    "kenar_api_client/__init__.py",
+    "kenar_api_client/_op_table.py",
+    "kenar_api_client/api",
+    "kenar_api_client/models",
+)
+
+
+def _assert_ruff_clean(root: Path) -> None:
+    paths = [str(root / p) for p in GENERATED_PY]
+    config = ["--config", str(REPO / "pyproject.toml")]
+    formatted = subprocess.run(
+        [*_ruff(), "format", *config, "--check", "--exclude", "_base.py", *paths],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert formatted.returncode == 0, formatted.stdout + formatted.stderr
+    imports = subprocess.run(
+        [*_ruff(), "check", *config, "--select", "I,F,E4,E7,E9", "--exclude", "_base.py", *paths],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert imports.returncode == 0, imports.stdout + imports.stderr
+
+
+def test_generated_python_is_formatted_and_its_imports_sorted() -> None:
+    _assert_ruff_clean(REPO)
+
+
+def test_api_modules_stay_within_50_lines_per_operation(spec_path: Path) -> None:
+    files = render.files(spec.load(spec_path))
+    api_lines = sum(text.count("\n") for rel, text in files.items() if rel.endswith("_api.py"))
+    operations = len(spec.load(spec_path).operations)
+    assert api_lines / operations <= 50, f"{api_lines} lines for {operations} operations"
+
+
+def test_only_the_main_method_carries_the_full_docstring() -> None:
+    import inspect
+
+    from kenar_api_client import EventsApi
+
+    main = inspect.getdoc(EventsApi.events_register_event_subscription) or ""
+    assert "POST /v1/open-platform/events/subscriptions" in main
+    assert "EVENTS_REGISTER_SUBSCRIPTION" in main and "USER_POSTS_GET" in main
+    for suffix, says in (("_with_http_info", "ApiResponse"), ("_without_preload_content", "raw")):
+        doc = inspect.getdoc(getattr(EventsApi, "events_register_event_subscription" + suffix)) or ""
+        assert "\n" not in doc and says in doc and ":meth:`events_register_event_subscription`" in doc
+
+
+def test_operation_table_leaves_out_defaults() -> None:
+    from kenar_api_client._op_table import OPERATIONS
+
+    text = (REPO / "kenar_api_client/_op_table.py").read_text(encoding="utf-8")
+    for default in (
+        "params=()",
+        'returns="object"',
+        "returns_module=None",
+        "idempotency_field=None",
+        "oauth_scopes=()",
+        "permissions=()",
+        "paging=None",
+    ):
+        assert default not in text, default
+    # and what was left out reads back as the default
+    delete = OPERATIONS["addons_delete_post_addon2"]
+    assert (delete.returns, delete.returns_module, delete.oauth_scopes, delete.permissions) == ("object", None, (), ())
+    assert OPERATIONS["payment_reorder_post"].idempotency_field == "id"
+
+
+def test_every_exception_class_is_exported_at_the_top_level() -> None:
+    import inspect
+
+    import kenar_api_client
+    from kenar_api_client import exceptions
+
+    classes = [n for n in exceptions.__all__ if inspect.isclass(getattr(exceptions, n))]
+    assert classes and set(classes) <= set(kenar_api_client.__all__)
+    assert "parse_retry_after" not in kenar_api_client.__all__  # a function, not part of the top level
+
+
+def test_enum_values_are_written_as_json_strings(spec_path: Path) -> None:
+    loaded = spec.load(spec_path)
+    odd = spec.Model("oddKind", "OddKind", "odd_kind", [], enum_values=['say "hi"', "back\\slash", "ünï"])
+    namespace: Dict[str, Any] = {}
+    exec(compile(render.render_enum(loaded, odd), "odd_kind.py", "exec"), namespace)
+    assert [m.value for m in namespace["OddKind"]] == ['say "hi"', "back\\slash", "ünï"]
+
+
+def test_variant_output_is_formatted_too(variant: Tuple[Path, Path, List[str]]) -> None:
+    _assert_ruff_clean(variant[1])
+
+
+# ---------------------------------------------------------------------------- refusals and warnings
+
+
+def _tiny_spec(tmp_path: Path, schemas: Dict[str, Any], description: str = "") -> Path:
+    doc = {
+        "openapi": "3.0.1",
+        "info": {"title": "t", "version": "1"},
+        "security": [{"APIKey": []}],
+        "paths": {
+            "/v1/things": {
+                "post": {
+                    "operationId": "Things_Make",
+                    "tags": ["Things"],
+                    "description": description,
+                    "requestBody": {
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/thingsMakeRequest"}}},
+                        "required": True,
+                    },
+                    "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {}}}}},
+                }
+            }
+        },
+        "components": {"schemas": schemas},
+    }
+    path = tmp_path / "tiny.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def _request_with(prop: Dict[str, Any]) -> Dict[str, Any]:
+    return {"thingsMakeRequest": {"type": "object", "properties": {"name": {"type": "string"}, "odd": prop}}}
+
+
+@pytest.mark.parametrize(
+    ("prop", "message"),
+    [
+        ({"oneOf": [{"type": "string"}, {"type": "integer"}]}, "`oneOf` is not supported"),
+        ({"anyOf": [{"type": "string"}, {"type": "integer"}]}, "`anyOf` is not supported"),
+        ({"not": {"type": "string"}}, "`not` is not supported"),
+        ({"allOf": [{"type": "string"}, {"type": "integer"}]}, "`allOf` with 2 parts"),
+        ({}, "a schema without `type`"),
+        ({"description": "no type here"}, "a schema without `type`"),
+        ({"type": "array"}, "an array without typed `items`"),
+        ({"type": "array", "items": {}}, "an array without typed `items`"),
+        ({"type": "array", "items": {"format": "int64"}}, "odd/items: a schema without `type`"),
+        ({"type": "object", "additionalProperties": {"anyOf": [{"type": "string"}]}}, "`anyOf` is not supported"),
+        ({"type": "object", "properties": {"x": {"type": "string"}}}, "an inline object with properties"),
+        ({"type": "tuple"}, "unsupported type 'tuple'"),
+    ],
+)
+def test_schemas_without_an_exact_type_are_refused_with_their_path(
+    tmp_path: Path, prop: Dict[str, Any], message: str
+) -> None:
+    with pytest.raises(spec.SpecError) as raised:
+        spec.load(_tiny_spec(tmp_path, _request_with(prop)))
+    assert message in str(raised.value)
+    assert "#/components/schemas/thingsMakeRequest/properties/odd" in str(raised.value)
+
+
+def test_a_non_string_enum_is_refused(tmp_path: Path) -> None:
+    schemas = _request_with({"$ref": "#/components/schemas/thingsLevel"})
+    schemas["thingsLevel"] = {"type": "integer", "enum": [1, 2]}
+    with pytest.raises(spec.SpecError, match="#/components/schemas/thingsLevel: only string enums"):
+        spec.load(_tiny_spec(tmp_path, schemas))
+
+
+@pytest.mark.parametrize(
+    ("prop", "annotation"),
+    [
+        ({"type": "object"}, "Dict[str, Any]"),  # what OpenAPI says a bare object is: any JSON object
+        ({"type": "object", "additionalProperties": True}, "Dict[str, Any]"),
+        ({"type": "object", "additionalProperties": {"type": "integer"}}, "Dict[str, StrictInt]"),
+        ({"allOf": [{"type": "string"}], "description": "a one-part wrapper"}, "StrictStr"),
+    ],
+)
+def test_the_listed_decisions_are_accepted(tmp_path: Path, prop: Dict[str, Any], annotation: str) -> None:
+    loaded = spec.load(_tiny_spec(tmp_path, _request_with(prop)))
+    field = next(f for m in loaded.models for f in m.fields if f.name == "odd")
+    assert field.type.annotation == annotation
+
+
+def _with_heading(doc: Dict[str, Any], old: str, new: str, operation_ids: Any) -> Dict[str, Any]:
+    doc = copy.deepcopy(doc)
+    for item in doc["paths"].values():
+        for op in item.values():
+            if isinstance(op, dict) and (operation_ids is None or op.get("operationId") in operation_ids):
+                op["description"] = (op.get("description") or "").replace(old, new)
+    return doc
+
+
+HEADING = "مجوزهای API Key مورد نیاز"
+
+
+def test_a_changed_permissions_heading_is_a_warning_not_silence(spec_doc: Dict[str, Any], tmp_path: Path) -> None:
+    doc = _with_heading(spec_doc, HEADING, "مجوزهای لازم برای API Key", {"Events_RegisterEventSubscription"})
+    path = tmp_path / "kenar-openapi-heading.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    loaded = spec.load(path)
+    ops = {op.name: op for op in loaded.operations}
+    assert ops["events_register_event_subscription"].permissions == ()
+    assert ops["events_send_event"].permissions != ()  # the others still read
+    assert len(loaded.warnings) == 1
+    assert "Events_RegisterEventSubscription" in loaded.warnings[0]
+    assert "مجوزهای لازم برای API Key" in loaded.warnings[0]
+    # the command line says it too
+    result = _run_codegen(str(path), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    assert "warning: Events_RegisterEventSubscription" in result.stderr
+
+
+def test_a_heading_gone_everywhere_is_a_warning(spec_doc: Dict[str, Any], tmp_path: Path) -> None:
+    doc = _with_heading(spec_doc, HEADING, "Required permissions", None)
+    path = tmp_path / "kenar-openapi-no-heading.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    loaded = spec.load(path)
+    assert all(op.permissions == () for op in loaded.operations)
+    assert loaded.warnings == ["no operation lists API-key permissions: has the description heading changed?"]
+
+
+def test_an_idempotent_by_id_entry_the_spec_does_not_bear_out_is_a_warning(
+    spec_doc: Dict[str, Any], tmp_path: Path
+) -> None:
+    doc = copy.deepcopy(spec_doc)
+    del doc["components"]["schemas"]["PaymentRenewPostBody"]["properties"]["id"]
+    del doc["paths"]["/experimental/open-platform/post/{post_token}/reorder"]
+    path = tmp_path / "kenar-openapi-idempotency.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    loaded = spec.load(path)
+    ops = {op.name: op for op in loaded.operations}
+    assert ops["payment_renew_post"].idempotency_field is None
+    assert ops["payment_publish_user_post"].idempotency_field == "id"
+    assert sorted(loaded.warnings) == [
+        "POST /experimental/open-platform/post/{post_token}/renew is listed as idempotent by id, "
+        "but its body has no `id`: not retried",
+        "POST /experimental/open-platform/post/{post_token}/reorder is listed as idempotent by id "
+        "but is not in the spec",
+    ]
+
+
+def test_the_real_spec_loads_without_warnings(spec_path: Path) -> None:
+    assert spec.load(spec_path).warnings == []

@@ -1,0 +1,3 @@
+"""The package version: the one place it is written (the generated ``__init__`` imports it)."""
+
+__version__ = "0.291.0"
