@@ -155,7 +155,9 @@ class ChatButton:
     @staticmethod
     def server_link(caption: str, data: Optional[Dict[str, Any]] = None, *, icon: Icon = None) -> ChatapiChatButton:
         """A button that opens the app's server link; Divar passes ``data`` to the app's session-init call."""
-        return _button(caption, AddonsAction(open_server_link=AddonsOpenServerLink(data=_data(data, "server_link"))), icon)
+        return _button(
+            caption, AddonsAction(open_server_link=AddonsOpenServerLink(data=_data(data, "server_link"))), icon
+        )
 
     @staticmethod
     def dynamic_action(caption: str, data: Optional[Dict[str, Any]] = None, *, icon: Icon = None) -> ChatapiChatButton:

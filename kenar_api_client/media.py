@@ -131,7 +131,9 @@ class PostVideo(KenarModel):
 # ----------------------------------------------------------------------------- the transport
 
 
-def _send(api_client: ApiClient, method: str, url: str, headers: Dict[str, str], body: rest.UploadBody) -> rest.RESTResponse:
+def _send(
+    api_client: ApiClient, method: str, url: str, headers: Dict[str, str], body: rest.UploadBody
+) -> rest.RESTResponse:
     """The one place where an upload reaches the transport.
 
     It goes through the ApiClient's retry loop (so timeouts, error mapping,
@@ -155,8 +157,13 @@ def _answer(response: rest.RESTResponse, model: Type[_M], what: str) -> _M:
         raise error
     content_type = response.getheader("Content-Type")
     if content_type is not None and "json" not in content_type.lower():
-        raise ResponseDecodeError(status, f"{what}: expected a JSON answer, got Content-Type {content_type!r}", data,
-                                  content_type=content_type, headers=response.headers)
+        raise ResponseDecodeError(
+            status,
+            f"{what}: expected a JSON answer, got Content-Type {content_type!r}",
+            data,
+            content_type=content_type,
+            headers=response.headers,
+        )
     try:
         return model.model_validate_json(data)
     except ValidationError as error:
@@ -197,9 +204,7 @@ def _open_source(file: Any, filename: Optional[str], stack: ExitStack) -> _Sourc
     if isinstance(file, io.TextIOBase):
         raise ApiTypeError("the file is open in text mode; open it with 'rb'")
     if not callable(getattr(file, "read", None)):
-        raise ApiTypeError(
-            f"file must be a path, bytes or a binary file object, got {type(file).__name__}"
-        )
+        raise ApiTypeError(f"file must be a path, bytes or a binary file object, got {type(file).__name__}")
     name = filename
     if name is None:
         own = getattr(file, "name", None)
@@ -262,7 +267,9 @@ def upload_chat_media(
     with ExitStack() as stack:
         source = _open_source(file, filename, stack)
         if not source.name:
-            raise ApiValueError("the chat upload needs a file name with its extension: pass filename=, e.g. 'photo.jpg'")
+            raise ApiValueError(
+                "the chat upload needs a file name with its extension: pass filename=, e.g. 'photo.jpg'"
+            )
         extension = _extension(source.name)
         known = CHAT_MEDIA_FORMATS.get(extension or "")
         if known is None:
@@ -281,7 +288,9 @@ def upload_chat_media(
             raise ApiValueError(f"{source.name!r} is empty")
         host = str(api_client.configuration.chat_upload_host).rstrip("/")
         if not re.match(r"https?://[^/?#\s]+\Z", host):
-            raise ApiValueError(f"Configuration.chat_upload_host must be a URL like 'https://chat.divar.ir', got {host!r}")
+            raise ApiValueError(
+                f"Configuration.chat_upload_host must be a URL like 'https://chat.divar.ir', got {host!r}"
+            )
 
         from kenar_api_client.api.chat_api_api import ChatAPIApi
 
@@ -348,7 +357,9 @@ def _checked_target(api_client: ApiClient, url: Any, method: Any, what: str) -> 
             "https URLs on divar.ir or to the configured API host; nothing was sent"
         )
     if method_text not in ("POST", "PUT"):
-        raise ApiValueError(f"{what}: the answer asks for an upload with {method_text or 'no'} method; only POST or PUT is used")
+        raise ApiValueError(
+            f"{what}: the answer asks for an upload with {method_text or 'no'} method; only POST or PUT is used"
+        )
     return url, method_text
 
 
@@ -439,7 +450,9 @@ def _check_nonempty(source: _Source, what: str) -> None:
 def _image_content_type(source: _Source, content_type: Optional[str], what: str) -> str:
     if content_type is not None:
         if not isinstance(content_type, str) or not re.fullmatch(r"image/[A-Za-z0-9.+-]+", content_type):
-            raise ApiValueError(f"{what}: content_type must be an image type such as 'image/jpeg', got {content_type!r}")
+            raise ApiValueError(
+                f"{what}: content_type must be an image type such as 'image/jpeg', got {content_type!r}"
+            )
         return content_type
     extension = _extension(source.name)
     if extension is not None:

@@ -73,9 +73,7 @@ def _operation_of(method: Any) -> Tuple[Operation, bool]:
     if op is None or op.api not in classes:
         raise ApiTypeError(f"{type(owner).__name__}.{name} is not an operation of this SDK, so it cannot be paged")
     if op.paging is None:
-        raise ApiTypeError(
-            f"{op.api}.{name} does not page (it takes no page token and returns no next page token)"
-        )
+        raise ApiTypeError(f"{op.api}.{name} does not page (it takes no page token and returns no next page token)")
     return op, with_http_info
 
 
@@ -85,7 +83,9 @@ def _field(answer: Any, name: str) -> Any:
     return getattr(answer, name, None)
 
 
-def _prepare(method: Callable[..., Any], args: Tuple[Any, ...], kwargs: Any) -> Tuple[Operation, bool, inspect.BoundArguments]:
+def _prepare(
+    method: Callable[..., Any], args: Tuple[Any, ...], kwargs: Any
+) -> Tuple[Operation, bool, inspect.BoundArguments]:
     op, with_http_info = _operation_of(method)
     try:
         bound = inspect.signature(method).bind(*args, **kwargs)

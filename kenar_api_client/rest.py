@@ -162,7 +162,8 @@ class RESTClientObject:
     ) -> RESTResponse:
         """Send one request; raise a :class:`TransportError` if no answer arrives.
 
-        ``body`` may be bytes, str, or a JSON-able value (encoded as JSON);
+        ``body`` may be bytes, str, an :class:`UploadBody` (streamed with its
+        length), or a JSON-able value (encoded as JSON);
         ``post_params`` (with no body) are sent as a urlencoded form.
         ``_request_timeout`` left out uses ``Configuration.timeout``; None means
         no timeout; a number or a (connect, read) pair sets both.

@@ -138,4 +138,3 @@ def prepare_semantic(semantic: Mapping[str, Any], *, already_hashed_ok: bool = F
         except (ApiValueError, ApiTypeError) as error:
             raise type(error)(f"semantic[{key!r}]: {error}") from None
     return result
-

@@ -51,9 +51,21 @@ def test_every_start_form(text: str, expected: StartCommand) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        None, "", "hello", "/start", "/start ", "/Start MY_POST x", "/START MY_POST x", "start MY_POST x",
-        "/start my_post x", "/start MY_POST x extra", "hi /start MY_POST x", "/startMY_POST", "/start MY-POST x",
-        "/start MY_POST <script>", "/start 1ABC",
+        None,
+        "",
+        "hello",
+        "/start",
+        "/start ",
+        "/Start MY_POST x",
+        "/START MY_POST x",
+        "start MY_POST x",
+        "/start my_post x",
+        "/start MY_POST x extra",
+        "hi /start MY_POST x",
+        "/startMY_POST",
+        "/start MY-POST x",
+        "/start MY_POST <script>",
+        "/start 1ABC",
     ],
 )
 def test_anything_else_is_not_a_start_command(text: Optional[str]) -> None:
@@ -62,7 +74,12 @@ def test_anything_else_is_not_a_start_command(text: Optional[str]) -> None:
 
 def test_touchpoint_names() -> None:
     assert [Touchpoint.MY_POST, Touchpoint.MY_DIVAR, Touchpoint.DIVAR_PRO, Touchpoint.CHAT, Touchpoint.DEMAND_POST] == [
-        "MY_POST", "MY_DIVAR", "DIVAR_PRO", "CHAT", "DEMAND_POST"]
+        "MY_POST",
+        "MY_DIVAR",
+        "DIVAR_PRO",
+        "CHAT",
+        "DEMAND_POST",
+    ]
 
 
 def test_reachable_from_webhooks_and_on_the_typed_event() -> None:
@@ -71,8 +88,12 @@ def test_reachable_from_webhooks_and_on_the_typed_event() -> None:
     event = {
         "type": "NEW_CHATBOT_MESSAGE",
         "new_chatbot_message": {
-            "id": "m1", "conversation": {"id": CONVERSATION, "type": "BOT"}, "sender": {"type": "HUMAN"},
-            "type": "TEXT", "sent_at": 1729429926140000, "text": "/start MY_POST gZd7omnS",
+            "id": "m1",
+            "conversation": {"id": CONVERSATION, "type": "BOT"},
+            "sender": {"type": "HUMAN"},
+            "type": "TEXT",
+            "sent_at": 1729429926140000,
+            "text": "/start MY_POST gZd7omnS",
         },
     }
     headers, body = webhooks.build_delivery(event, "identification-key")
@@ -88,16 +109,29 @@ def test_reachable_from_webhooks_and_on_the_typed_event() -> None:
 def test_each_button_is_the_model_the_api_takes() -> None:
     link = ChatButton.link("Open", "https://example.com/a?b=1", icon="INFO_OUTLINE")
     assert type(link) is ChatapiChatButton
-    assert link.to_dict() == {"caption": "Open", "icon": "INFO_OUTLINE", "action": {"open_direct_link": "https://example.com/a?b=1"}}
+    assert link.to_dict() == {
+        "caption": "Open",
+        "icon": "INFO_OUTLINE",
+        "action": {"open_direct_link": "https://example.com/a?b=1"},
+    }
     assert ChatButton.server_link("Book", {"slot": 10}).to_dict() == {
-        "caption": "Book", "action": {"open_server_link": {"data": {"slot": 10}}}}
+        "caption": "Book",
+        "action": {"open_server_link": {"data": {"slot": 10}}},
+    }
     assert ChatButton.server_link("Book").to_dict() == {"caption": "Book", "action": {"open_server_link": {}}}
     assert ChatButton.dynamic_action("Refresh", {"k": "v"}, icon=DivarIconsIconName.REFRESH).to_dict() == {
-        "caption": "Refresh", "icon": "REFRESH", "action": {"get_dynamic_action": {"data": {"k": "v"}}}}
+        "caption": "Refresh",
+        "icon": "REFRESH",
+        "action": {"get_dynamic_action": {"data": {"k": "v"}}},
+    }
     assert ChatButton.post_page("The post", "gZd7omnS").to_dict() == {
-        "caption": "The post", "action": {"open_post_page": {"post_token": "gZd7omnS"}}}
+        "caption": "The post",
+        "action": {"open_post_page": {"post_token": "gZd7omnS"}},
+    }
     assert ChatButton.post_manage_page("Manage", "gZd7omnS").to_dict() == {
-        "caption": "Manage", "action": {"open_post_manage_page": {"post_token": "gZd7omnS"}}}
+        "caption": "Manage",
+        "action": {"open_post_manage_page": {"post_token": "gZd7omnS"}},
+    }
     assert ChatButton.link("x", "http://e.com", icon="A_NEW_ICON").icon.value == "A_NEW_ICON"  # type: ignore[union-attr]
 
 
@@ -171,10 +205,12 @@ def test_buttons_go_out_as_the_api_expects(server: MockKenarServer) -> None:
             CONVERSATION, ChatAPIConversationSendMessageBody(message="Hi", sender_buttons=grid, receiver_buttons=grid)
         )
     first, second = server.requests
-    wire_grid = {"rows": [
-        {"buttons": [{"caption": "Site", "action": {"open_direct_link": "https://example.com"}}]},
-        {"buttons": [{"caption": "Post", "action": {"open_post_page": {"post_token": "gZd7omnS"}}}]},
-    ]}
+    wire_grid = {
+        "rows": [
+            {"buttons": [{"caption": "Site", "action": {"open_direct_link": "https://example.com"}}]},
+            {"buttons": [{"caption": "Post", "action": {"open_post_page": {"post_token": "gZd7omnS"}}}]},
+        ]
+    }
     assert first.json == {"text_message": "Hi", "buttons": wire_grid}
     assert second.json == {"message": "Hi", "sender_buttons": wire_grid, "receiver_buttons": wire_grid}
 
@@ -189,6 +225,8 @@ def test_the_workflow_modules_stay_lazy() -> None:
         "('media', 'pagination', 'semantic', 'chat', '_mock_uploads', 'webhooks', 'testing'))))"
     )
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env, cwd=str(REPO))
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env, cwd=str(REPO)
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []

@@ -150,7 +150,9 @@ class TestChatUpload:
         assert form_of(upload) == {"file": ("photo.png", "image/png", PNG)}
 
     @pytest.mark.parametrize("extension", sorted(media.CHAT_MEDIA_FORMATS))
-    def test_every_format_goes_to_its_media_type(self, extension: str, api: ApiClient, chat_host: RecordingServer) -> None:
+    def test_every_format_goes_to_its_media_type(
+        self, extension: str, api: ApiClient, chat_host: RecordingServer
+    ) -> None:
         kind, part_type = media.CHAT_MEDIA_FORMATS[extension]
         media.upload_chat_media(api, b"content", filename=f"name.{extension.upper()}")
         (upload,) = chat_host.requests
@@ -171,7 +173,13 @@ class TestChatUpload:
 
     @pytest.mark.parametrize("kind, extension", [("image", "jpg"), ("file", "pdf"), ("voice", "m4a"), ("video", "mp4")])
     def test_one_byte_over_the_limit_is_refused_with_nothing_sent(
-        self, kind: str, extension: str, api: ApiClient, server: MockKenarServer, chat_host: RecordingServer, tmp_path: Path
+        self,
+        kind: str,
+        extension: str,
+        api: ApiClient,
+        server: MockKenarServer,
+        chat_host: RecordingServer,
+        tmp_path: Path,
     ) -> None:
         limit = media.CHAT_MEDIA_LIMITS[kind]
         path = tmp_path / f"big.{extension}"
@@ -183,7 +191,9 @@ class TestChatUpload:
             media.upload_chat_media(api, str(path), media_type=kind)
         assert server.requests == [] and chat_host.requests == []
 
-    @pytest.mark.parametrize("kind, extension", [("image", "png"), ("file", "docx"), ("voice", "3gp"), ("video", "mp4")])
+    @pytest.mark.parametrize(
+        "kind, extension", [("image", "png"), ("file", "docx"), ("voice", "3gp"), ("video", "mp4")]
+    )
     def test_exactly_the_limit_is_sent_streamed_from_disk(
         self, kind: str, extension: str, server: MockKenarServer, tmp_path: Path
     ) -> None:
@@ -205,8 +215,16 @@ class TestChatUpload:
             (lambda c: media.upload_chat_media(c, b"x", filename="anim.gif"), ApiValueError, "formats"),
             (lambda c: media.upload_chat_media(c, b"x", filename="noextension"), ApiValueError, "formats"),
             (lambda c: media.upload_chat_media(c, b"x"), ApiValueError, "filename="),
-            (lambda c: media.upload_chat_media(c, b"x", filename="a.jpg", media_type="voice"), ApiValueError, "not voice"),
-            (lambda c: media.upload_chat_media(c, b"x", filename="a.jpg", media_type="photo"), ApiValueError, "media_type"),
+            (
+                lambda c: media.upload_chat_media(c, b"x", filename="a.jpg", media_type="voice"),
+                ApiValueError,
+                "not voice",
+            ),
+            (
+                lambda c: media.upload_chat_media(c, b"x", filename="a.jpg", media_type="photo"),
+                ApiValueError,
+                "media_type",
+            ),
             (lambda c: media.upload_chat_media(c, b"", filename="a.jpg"), ApiValueError, "empty"),
             (lambda c: media.upload_chat_media(c, b"x", filename=""), ApiValueError, "filename"),
             (lambda c: media.upload_chat_media(c, "/no/such/file.jpg"), ApiValueError, "cannot open"),
@@ -269,7 +287,9 @@ class TestChatUpload:
         with pytest.raises(ResponseDecodeError, match="no media id"):
             media.upload_chat_media(api, JPEG, filename="a.jpg")
 
-    def test_no_upload_token_in_the_answer(self, api: ApiClient, server: MockKenarServer, chat_host: RecordingServer) -> None:
+    def test_no_upload_token_in_the_answer(
+        self, api: ApiClient, server: MockKenarServer, chat_host: RecordingServer
+    ) -> None:
         server.respond("chat_api_generate_upload_token", json={})
         with pytest.raises(ResponseDecodeError, match="no upload token"):
             media.upload_chat_media(api, JPEG, filename="a.jpg")
@@ -291,7 +311,9 @@ class TestChatUpload:
         first, second = chat_host.requests
         assert form_of(first)["file"][2] == form_of(second)["file"][2] == MP4 * 1000
 
-    def test_a_refused_connection_is_retried_since_nothing_was_sent(self, server: MockKenarServer, tmp_path: Path) -> None:
+    def test_a_refused_connection_is_retried_since_nothing_was_sent(
+        self, server: MockKenarServer, tmp_path: Path
+    ) -> None:
         dead = RecordingServer()
         dead_url = dead.url
         dead.close()
@@ -359,11 +381,21 @@ class TestPostUpload:
 
     @pytest.mark.parametrize(
         "name, content_type, expected",
-        [("a.JPG", None, "image/jpeg"), ("a.jpeg", None, "image/jpeg"), ("a.png", None, "image/png"),
-         ("a.webp", "image/webp", "image/webp")],
+        [
+            ("a.JPG", None, "image/jpeg"),
+            ("a.jpeg", None, "image/jpeg"),
+            ("a.png", None, "image/png"),
+            ("a.webp", "image/webp", "image/webp"),
+        ],
     )
     def test_image_content_type(
-        self, name: str, content_type: Optional[str], expected: str, api: ApiClient, server: MockKenarServer, tmp_path: Path
+        self,
+        name: str,
+        content_type: Optional[str],
+        expected: str,
+        api: ApiClient,
+        server: MockKenarServer,
+        tmp_path: Path,
     ) -> None:
         path = tmp_path / name
         path.write_bytes(b"not really an image")
@@ -420,11 +452,15 @@ class TestPostUpload:
     def test_another_loopback_port_is_not_the_api_host(self, api: ApiClient, server: MockKenarServer) -> None:
         evil = RecordingServer()
         try:
-            server.respond("post_get_upload_urls_v2", json={"image": {"url": evil.url + "/steal", "http_method": "PUT"}})
+            server.respond(
+                "post_get_upload_urls_v2", json={"image": {"url": evil.url + "/steal", "http_method": "PUT"}}
+            )
             with pytest.raises(ApiValueError, match="refusing the upload URL"):
                 media.upload_post_image(api, JPEG)
-            server.respond("post_get_upload_urls_v2", json={"image": {"url": server.url.replace("http:", "https:") + "/x",
-                                                                      "http_method": "PUT"}})
+            server.respond(
+                "post_get_upload_urls_v2",
+                json={"image": {"url": server.url.replace("http:", "https:") + "/x", "http_method": "PUT"}},
+            )
             with pytest.raises(ApiValueError, match="refusing the upload URL"):
                 media.upload_post_image(api, JPEG)
             assert evil.requests == []
@@ -432,8 +468,10 @@ class TestPostUpload:
             evil.close()
 
     def test_an_upload_method_other_than_post_or_put_is_refused(self, api: ApiClient, server: MockKenarServer) -> None:
-        server.respond("post_get_upload_urls_v2", json={"video": {"url": server.url + "/mock-upload/post-video",
-                                                                  "http_method": "DELETE"}})
+        server.respond(
+            "post_get_upload_urls_v2",
+            json={"video": {"url": server.url + "/mock-upload/post-video", "http_method": "DELETE"}},
+        )
         with pytest.raises(ApiValueError, match="DELETE"):
             media.upload_post_video(api, MP4)
         assert server.uploads.recorded == []
@@ -510,7 +548,9 @@ ASSETS_OPERATION = Operation(
 @pytest.fixture
 def assets_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[MockKenarServer]:
     """A mock that knows the assets operation, standing in for the generated one until the spec brings it."""
-    monkeypatch.setitem(OPERATIONS, "assets_get_media_upload_urls", OPERATIONS.get("assets_get_media_upload_urls", ASSETS_OPERATION))
+    monkeypatch.setitem(
+        OPERATIONS, "assets_get_media_upload_urls", OPERATIONS.get("assets_get_media_upload_urls", ASSETS_OPERATION)
+    )
     with MockKenarServer() as mock:
         yield mock
     media.forget_upload_urls()
@@ -550,19 +590,25 @@ class TestAssetsUploadUrls:
         assets_server.respond("assets_get_media_upload_urls", json={"addon_images": {}})
         with assets_server.api_client() as client:
             media.upload_post_image(client, JPEG)
-        assert [r.operation for r in assets_server.requests] == ["assets_get_media_upload_urls", "post_get_upload_urls_v2"]
+        assert [r.operation for r in assets_server.requests] == [
+            "assets_get_media_upload_urls",
+            "post_get_upload_urls_v2",
+        ]
 
     def test_a_hostile_url_in_the_assets_answer_is_refused(self, assets_server: MockKenarServer) -> None:
-        assets_server.respond("assets_get_media_upload_urls",
-                              json={"addon_images": {"url": "https://divar.ir.evil.com/x", "http_method": "PUT"}})
+        assets_server.respond(
+            "assets_get_media_upload_urls",
+            json={"addon_images": {"url": "https://divar.ir.evil.com/x", "http_method": "PUT"}},
+        )
         with assets_server.api_client() as client, pytest.raises(ApiValueError, match="refusing"):
             media.upload_addon_image(client, JPEG)
         assert assets_server.uploads.recorded == []
 
     def test_a_failed_upload_drops_the_cached_urls(self, assets_server: MockKenarServer) -> None:
         moved = assets_server.url + "/mock-upload/moved"
-        assets_server.respond("assets_get_media_upload_urls",
-                              json={"submit_post_images": {"url": moved, "http_method": "POST"}})
+        assets_server.respond(
+            "assets_get_media_upload_urls", json={"submit_post_images": {"url": moved, "http_method": "POST"}}
+        )
         with assets_server.api_client() as client:
             with pytest.raises(Exception):  # the mock has no such upload URL  # noqa: B017
                 media.upload_post_image(client, JPEG)
@@ -571,7 +617,9 @@ class TestAssetsUploadUrls:
         assert len(assets_server.uploads.of_kind("post_image")) == 1
 
 
-@pytest.mark.skipif("assets_get_media_upload_urls" not in OPERATIONS, reason="the current-spec operation is not generated yet")
+@pytest.mark.skipif(
+    "assets_get_media_upload_urls" not in OPERATIONS, reason="the current-spec operation is not generated yet"
+)
 def test_the_generated_assets_operation_serves_every_post_and_addon_upload(server: MockKenarServer) -> None:
     import kenar_api_client
 
@@ -657,6 +705,7 @@ def test_the_mock_answers_point_back_at_itself(server: MockKenarServer) -> None:
 def test_the_mock_refuses_what_divar_would(server: MockKenarServer) -> None:
     pool = urllib3.PoolManager()
     try:
+
         def post(path: str, headers: Dict[str, str], body: bytes = b"x") -> int:
             return pool.request("POST", server.url + path, body=body, headers=headers).status
 
@@ -678,4 +727,3 @@ def test_the_mock_refuses_what_divar_would(server: MockKenarServer) -> None:
         assert server.uploads.recorded == []
     finally:
         pool.clear()
-

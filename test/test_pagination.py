@@ -44,11 +44,14 @@ def test_the_generator_marks_the_paged_operation() -> None:
 
 
 def test_several_pages_until_the_next_token_is_empty(server: MockKenarServer, payments: Any) -> None:
-    serve_pages(server, {
-        None: {"transactions": [transaction(1), transaction(2)], "next_page_token": "p2"},
-        "p2": {"transactions": [transaction(3), transaction(4)], "next_page_token": "p3"},
-        "p3": {"transactions": [transaction(5)], "next_page_token": ""},
-    })
+    serve_pages(
+        server,
+        {
+            None: {"transactions": [transaction(1), transaction(2)], "next_page_token": "p2"},
+            "p2": {"transactions": [transaction(3), transaction(4)], "next_page_token": "p3"},
+            "p3": {"transactions": [transaction(5)], "next_page_token": ""},
+        },
+    )
     items = list(paginate(payments.payment_list_transactions, page_size=2))
     assert [t.id for t in items] == ["t1", "t2", "t3", "t4", "t5"]
     assert tokens_sent(server) == [None, "p2", "p3"]
@@ -62,11 +65,14 @@ def test_a_missing_next_token_ends_too(server: MockKenarServer, payments: Any) -
 
 
 def test_an_empty_page_ends_even_with_a_next_token(server: MockKenarServer, payments: Any) -> None:
-    serve_pages(server, {
-        None: {"transactions": [transaction(1)], "next_page_token": "p2"},
-        "p2": {"transactions": [], "next_page_token": "p3"},
-        "p3": {"transactions": [transaction(9)], "next_page_token": ""},
-    })
+    serve_pages(
+        server,
+        {
+            None: {"transactions": [transaction(1)], "next_page_token": "p2"},
+            "p2": {"transactions": [], "next_page_token": "p3"},
+            "p3": {"transactions": [transaction(9)], "next_page_token": ""},
+        },
+    )
     assert [t.id for t in paginate(payments.payment_list_transactions)] == ["t1"]
     assert tokens_sent(server) == [None, "p2"]
 
@@ -78,11 +84,14 @@ def test_a_first_page_without_items(server: MockKenarServer, payments: Any) -> N
 
 
 def test_a_repeated_token_stops_with_a_clear_error(server: MockKenarServer, payments: Any) -> None:
-    serve_pages(server, {
-        None: {"transactions": [transaction(1)], "next_page_token": "p2"},
-        "p2": {"transactions": [transaction(2)], "next_page_token": "p3"},
-        "p3": {"transactions": [transaction(3)], "next_page_token": "p2"},
-    })
+    serve_pages(
+        server,
+        {
+            None: {"transactions": [transaction(1)], "next_page_token": "p2"},
+            "p2": {"transactions": [transaction(2)], "next_page_token": "p3"},
+            "p3": {"transactions": [transaction(3)], "next_page_token": "p2"},
+        },
+    )
     seen: List[str] = []
     with pytest.raises(RepeatedPageTokenError, match="page 3 gave the next page token 'p2' again") as caught:
         for item in paginate(payments.payment_list_transactions):
@@ -101,20 +110,26 @@ def test_a_token_that_points_back_at_the_starting_page(server: MockKenarServer, 
 
 
 def test_starting_from_a_given_token_positionally(server: MockKenarServer, payments: Any) -> None:
-    serve_pages(server, {
-        "p2": {"transactions": [transaction(3)], "next_page_token": "p3"},
-        "p3": {"transactions": [transaction(4)], "next_page_token": ""},
-    })
+    serve_pages(
+        server,
+        {
+            "p2": {"transactions": [transaction(3)], "next_page_token": "p3"},
+            "p3": {"transactions": [transaction(4)], "next_page_token": ""},
+        },
+    )
     assert [t.id for t in paginate(payments.payment_list_transactions, 10, "p2")] == ["t3", "t4"]
     assert tokens_sent(server) == ["p2", "p3"]
     assert {r.query["page_size"] for r in server.requests} == {"10"}
 
 
 def test_pages_yields_whole_answers_and_http_info_variants(server: MockKenarServer, payments: Any) -> None:
-    serve_pages(server, {
-        None: {"transactions": [transaction(1)], "next_page_token": "p2"},
-        "p2": {"transactions": [transaction(2)], "next_page_token": ""},
-    })
+    serve_pages(
+        server,
+        {
+            None: {"transactions": [transaction(1)], "next_page_token": "p2"},
+            "p2": {"transactions": [transaction(2)], "next_page_token": ""},
+        },
+    )
     answers = list(pages(payments.payment_list_transactions))
     assert [type(a).__name__ for a in answers] == ["PaymentListTransactionsResponse"] * 2
     assert answers[0].next_page_token == "p2"
@@ -155,7 +170,7 @@ def test_a_subclass_of_the_api_class_pages(server: MockKenarServer, client: ApiC
         (lambda c: kenar_api_client.FinderApi(c).finder_search_post_v2, "does not page"),
         (lambda c: kenar_api_client.PaymentApi(c).payment_list_transactions_without_preload_content, "raw"),
         (lambda c: kenar_api_client.PaymentApi.payment_list_transactions, "bound API method"),
-        (lambda c: (lambda page_token=None: None), "bound API method"),
+        (lambda c: lambda page_token=None: None, "bound API method"),
         (lambda c: c.close, "not an operation"),
         (lambda c: "payment_list_transactions", "bound API method"),
     ],
@@ -188,8 +203,11 @@ def test_the_table_decides_what_pages(monkeypatch: pytest.MonkeyPatch, server: M
     monkeypatch.setitem(
         OPERATIONS, "payment_list_transactions", replace(op, paging=Paging("page_token", "entries", "next"))
     )
-    serve_pages(server, {
-        None: {"entries": [1, 2], "next": "b", "transactions": []},
-        "b": {"entries": [3], "next": ""},
-    })
+    serve_pages(
+        server,
+        {
+            None: {"entries": [1, 2], "next": "b", "transactions": []},
+            "b": {"entries": [3], "next": ""},
+        },
+    )
     assert list(paginate(payments.payment_list_transactions)) == [1, 2, 3]

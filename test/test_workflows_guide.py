@@ -21,8 +21,17 @@ def _blocks() -> List[str]:
 def test_the_guide_has_the_four_examples() -> None:
     text = "\n".join(_blocks())
     assert len(_blocks()) == 4
-    for needle in ["/start MY_POST", "upload_chat_media", "button_grid(", "upload_post_image", "post_submit_post_v2",
-                   "paginate(", "payment_list_transactions", "prepare_semantic(", '"VIN"']:
+    for needle in [
+        "/start MY_POST",
+        "upload_chat_media",
+        "button_grid(",
+        "upload_post_image",
+        "post_submit_post_v2",
+        "paginate(",
+        "payment_list_transactions",
+        "prepare_semantic(",
+        '"VIN"',
+    ]:
         assert needle in text, needle
 
 
@@ -42,7 +51,11 @@ def test_every_example_of_the_guide_runs(tmp_path: Path) -> None:
     plugin_args = [] if installed else ["-p", "kenar_api_client.pytest_plugin"]
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *plugin_args, str(tmp_path)],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"{expected_tests} passed" in result.stdout, result.stdout
