@@ -83,7 +83,7 @@ class MockUploads:
 
     # ------------------------------------------------------------------ default answers of API operations
     def default_answer(self, operation: str, base_url: str) -> Optional[JSONAnswer]:
-        """The mock's answer to an operation that hands out upload tokens or URLs, else None."""
+        """The mock's default 200 answer to an operation that hands out upload tokens or URLs, else None."""
         if operation == "chat_api_generate_upload_token":
             token = f"mock-upload-token-{next(self._counter)}"
             with self._lock:

@@ -413,6 +413,9 @@ class MockKenarServer:
         return None
 
     def _default_body(self, op: Operation) -> bytes:
+        upload_answer = self.uploads.default_answer(op.name, self.url)  # upload tokens and URLs point back here
+        if upload_answer is not None:
+            return json.dumps(upload_answer[1]).encode("utf-8")
         cached = self._defaults.get(op.name)
         if cached is None:
             model = op.response_model()
@@ -462,8 +465,7 @@ class MockKenarServer:
         if answer is None and op is not None:
             answer = self._next_answer(req)
         if answer is None and op is not None:
-            computed = self.uploads.default_answer(op.name, self.url)  # upload tokens and URLs point back here
-            answer = Answer(computed[0], json=computed[1]) if computed else Answer(200, body=self._default_body(op))
+            answer = Answer(200, body=self._default_body(op))
         elif answer is not None and op is not None and answer.json is None and answer.body is None:
             if 200 <= answer.status < 300:  # e.g. respond(name, delay=1): the usual answer, only later
                 answer = replace(answer, body=self._default_body(op))

@@ -737,3 +737,9 @@ def test_the_mock_refuses_what_divar_would(server: MockKenarServer) -> None:
         assert server.uploads.recorded == []
     finally:
         pool.clear()
+
+
+def test_a_delayed_default_answer_is_still_the_upload_hooks(server: MockKenarServer) -> None:
+    server.respond("chat_api_generate_upload_token", delay=0.01)
+    with server.api_client() as client:
+        assert media.upload_chat_media(client, JPEG, filename="a.jpg").startswith("mock-media-")
