@@ -30,6 +30,8 @@ JSON_SCHEMA_VALIDATION_KEYWORDS = {
 }
 
 DEFAULT_HOST = "https://open-api.divar.ir"
+#: where chat media is uploaded (see kenar_api_client.media)
+DEFAULT_CHAT_UPLOAD_HOST = "https://chat.divar.ir"
 #: (connect, read) seconds; the official SDK has none, so a call could hang forever
 DEFAULT_TIMEOUT: Tuple[float, float] = (10.0, 60.0)
 
@@ -102,6 +104,8 @@ class Configuration:
         debug: Optional[bool] = None,
     ) -> None:
         self._base_path = DEFAULT_HOST if host is None else host
+        #: base URL of the chat media upload host (no API key is ever sent there)
+        self.chat_upload_host = DEFAULT_CHAT_UPLOAD_HOST
         self.server_index = 0 if server_index is None and host is None else server_index
         self.server_operation_index = server_operation_index or {}
         self.server_variables = server_variables or {}

@@ -146,6 +146,7 @@ class MockKenarServer:
         validate: bool = True,
         require_issued_tokens: bool = False,
     ) -> None:
+        from kenar_api_client._mock_uploads import MockUploads
         from kenar_api_client._oauth_server import OAuthProvider
 
         self.api_key = api_key
@@ -154,6 +155,8 @@ class MockKenarServer:
         self.require_issued_tokens = require_issued_tokens
         #: the OAuth authorization server behind ``/oauth2/*`` on this port
         self.oauth = OAuthProvider()
+        #: the chat upload host and the post upload URLs on this port, and the uploads received
+        self.uploads = MockUploads()
         self.requests: List[RecordedRequest] = []
         self._lock = threading.Lock()
         self._queues: Dict[str, Deque[Answer]] = {}
@@ -213,6 +216,7 @@ class MockKenarServer:
         config = Configuration(host=self.url)
         config.api_key["APIKey"] = self.api_key or api_key
         config.access_token = self.access_token or access_token
+        config.chat_upload_host = self.url
         return config
 
     def api_client(self, **kwargs: Any) -> Any:
@@ -328,6 +332,7 @@ class MockKenarServer:
             self.requests.clear()
             self._queues.clear()
             self._computed.clear()
+        self.uploads.reset()
 
     def pending(self, method_name: Optional[str] = None) -> int:
         """How many queued answers are still unused."""
@@ -408,6 +413,9 @@ class MockKenarServer:
         return None
 
     def _default_body(self, op: Operation) -> bytes:
+        upload_answer = self.uploads.default_answer(op.name, self.url)  # upload tokens and URLs point back here
+        if upload_answer is not None:
+            return json.dumps(upload_answer[1]).encode("utf-8")
         cached = self._defaults.get(op.name)
         if cached is None:
             model = op.response_model()
@@ -419,6 +427,10 @@ class MockKenarServer:
         split = urlsplit(handler.path)
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length > 0 else b""
+        upload = self.uploads.handle(handler.command, split.path, dict(handler.headers.items()), body, self.url, self.api_key)
+        if upload is not None:
+            self._send(handler, Answer(upload[0], json=upload[1]))
+            return
         oauth_answer = self.oauth.handle(handler.command, handler.path, dict(handler.headers.items()), body)
         if oauth_answer is not None:
             from kenar_api_client._oauth_server import send_answer

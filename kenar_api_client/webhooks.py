@@ -37,7 +37,6 @@ from typing import (
     Dict,
     List,
     Mapping,
-    NamedTuple,
     Optional,
     Tuple,
     Type,
@@ -60,6 +59,7 @@ from pydantic import (
 )
 from typing_extensions import Annotated
 
+from kenar_api_client.chat import StartCommand, parse_start_command
 from kenar_api_client.exceptions import OpenApiException
 from kenar_api_client.models._base import KenarEnum, KenarModel
 from kenar_api_client.models.addons_action import AddonsAction
@@ -84,6 +84,7 @@ __all__ = [
     "PostUpdateType",
     "SessionInitRequest",
     "SessionInitResponse",
+    "StartCommand",
     "UserAccessRevocation",
     "UserAccessRevocationEvent",
     "WebhookAuthenticationError",
@@ -97,6 +98,7 @@ __all__ = [
     "parse_dynamic_action",
     "parse_event",
     "parse_session_init",
+    "parse_start_command",
     "verify",
 ]
 
@@ -409,11 +411,8 @@ class _WireModel(KenarModel):
 # ----------------------------------------------------------------------------- models
 
 
-class ChatbotStart(NamedTuple):
-    """The parts of the ``/start <TOUCHPOINT> [id]`` first message to a bot."""
-
-    touchpoint: str
-    resource_id: Optional[str]
+#: the earlier name of :class:`~kenar_api_client.chat.StartCommand`
+ChatbotStart = StartCommand
 
 
 class WebhookChatMessage(_WireModel, ChatapiMessage):
@@ -438,13 +437,7 @@ class WebhookChatMessage(_WireModel, ChatapiMessage):
         A user's first message to a chatbot reads, for example,
         ``/start MY_POST gZd7omnS``.
         """
-        text = self.text
-        if not isinstance(text, str):
-            return None
-        parts = text.split()
-        if len(parts) < 2 or parts[0] != "/start":
-            return None
-        return ChatbotStart(parts[1], parts[2] if len(parts) > 2 else None)
+        return parse_start_command(self.text)
 
 
 class UserAccessRevocation(_WireModel):

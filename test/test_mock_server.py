@@ -260,7 +260,9 @@ def test_default_answer_decodes_into_the_sdk_return_type(
         assert op.returns == "object" and result == {}
     else:
         assert isinstance(result, model)
-        assert result == model.model_validate(sample_value(model))
+        if shared_server.uploads.default_answer(name, shared_server.url) is None:
+            assert result == model.model_validate(sample_value(model))
+        # else: upload tokens and URLs come from the mock's upload endpoints (see test_media.py)
         assert result.model_dump(exclude_none=True), "a default answer should carry data"
 
     # the server routed it to this very operation and saw the arguments as sent
