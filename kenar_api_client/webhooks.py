@@ -29,7 +29,7 @@ import hmac
 import ipaddress
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from types import MappingProxyType
 from typing import (
     Any,
@@ -43,8 +43,6 @@ from typing import (
     Type,
     TypeVar,
     Union,
-    get_args,
-    get_origin,
 )
 
 from pydantic import (
@@ -54,12 +52,11 @@ from pydantic import (
     PrivateAttr,
     StrictStr,
     ValidationError,
-    ValidationInfo,
     field_serializer,
     field_validator,
 )
-from typing_extensions import Annotated
 
+from kenar_api_client._wire_forms import WireModel, to_microseconds
 from kenar_api_client.exceptions import OpenApiException
 from kenar_api_client.models._base import KenarEnum, KenarModel
 from kenar_api_client.models.addons_action import AddonsAction
@@ -236,176 +233,6 @@ def is_divar_address(ip: Union[str, ipaddress.IPv4Address, ipaddress.IPv6Address
     return any(address in network for network in DIVAR_SOURCE_NETWORKS)
 
 
-# ---------------------------------------------------------------- lenient wire values
-#
-# Divar's events encode timestamps as int64 microseconds and may send numbers
-# as JSON numbers or as strings.  The generated models are strict, so before
-# they validate, values are brought into the form each field expects.
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_INT_TEXT = re.compile(r"[+-]?[0-9]{1,20}\Z")
-_FLOAT_TEXT = re.compile(r"[+-]?(?:[0-9]{1,30}(?:\.[0-9]{0,30})?|\.[0-9]{1,30})(?:[eE][+-]?[0-9]{1,3})?\Z")
-_RFC3339 = re.compile(
-    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]([0-9]{2}):([0-9]{2}):([0-9]{2})"
-    r"(?:\.([0-9]{1,9}))?([Zz]|[+-][0-9]{2}:[0-9]{2})?\Z"
-)
-_MAX_NESTING = 16
-
-
-def _from_microseconds(value: int) -> datetime:
-    try:
-        return _EPOCH + timedelta(microseconds=value)
-    except OverflowError:
-        raise ValueError("timestamp out of range") from None
-
-
-def _parse_rfc3339(text: str) -> datetime:
-    match = _RFC3339.match(text)
-    if match is None:
-        raise ValueError("expected microseconds since the epoch or an RFC 3339 timestamp")
-    year, month, day, hour, minute, second = (int(part) for part in match.group(1, 2, 3, 4, 5, 6))
-    fraction = (match.group(7) or "").ljust(6, "0")[:6]
-    offset = match.group(8)
-    if offset is None or offset in ("Z", "z"):
-        zone = timezone.utc
-    else:
-        sign = -1 if offset[0] == "-" else 1
-        zone = timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6])))
-    return datetime(year, month, day, hour, minute, second, int(fraction), tzinfo=zone)
-
-
-def _to_datetime(value: Any) -> Any:
-    """Microseconds (number or digit string) or RFC 3339 text -> aware datetime."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
-    if isinstance(value, bool):
-        raise ValueError("expected a timestamp, got a boolean")
-    if isinstance(value, int):
-        return _from_microseconds(value)
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            raise ValueError("expected a finite timestamp")
-        return _from_microseconds(int(value))
-    if isinstance(value, str):
-        text = value.strip()
-        if _INT_TEXT.match(text):
-            return _from_microseconds(int(text))
-        return _parse_rfc3339(text)
-    return value
-
-
-def _scalar_of(annotation: Any) -> Any:
-    """The innermost type of ``Optional[Annotated[T, ...]]`` and the like."""
-    for _ in range(8):
-        origin = get_origin(annotation)
-        if origin is Annotated:
-            annotation = get_args(annotation)[0]
-        elif origin is Union:
-            members = [arg for arg in get_args(annotation) if arg is not type(None)]
-            if len(members) > 1:
-                # the generator types a double as Union[StrictFloat, StrictInt]
-                unwrapped = {_scalar_of(member) for member in members}
-                return float if unwrapped == {float, int} else None
-            annotation = members[0]
-        else:
-            return annotation
-    return None
-
-
-def _coerce(target: Any, value: Any, depth: int) -> Any:
-    if isinstance(target, type) and issubclass(target, BaseModel):
-        if issubclass(target, _WireModel):  # it converts its own fields
-            return value
-        return _lenient_input(target, value, depth + 1)
-    if get_origin(target) in (list, List):
-        item_type = _scalar_of(get_args(target)[0]) if get_args(target) else None
-        if item_type is not None and isinstance(value, list):
-            return [_coerce(item_type, item, depth + 1) for item in value]
-        return value
-    if target is datetime:
-        return _to_datetime(value)
-    if isinstance(value, bool):
-        return value
-    if target is str:
-        if isinstance(value, int):
-            return str(value)
-        if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
-            return str(int(value))
-    elif target is int:
-        if isinstance(value, str) and _INT_TEXT.match(value.strip()):
-            return int(value.strip())
-        if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
-            return int(value)
-    elif target is float:
-        if isinstance(value, str) and _FLOAT_TEXT.match(value.strip()):
-            number = float(value.strip())
-            return number if number not in (float("inf"), float("-inf")) else value
-    return value
-
-
-_PLANS: Dict[type, Dict[str, Any]] = {}
-
-
-def _plan(model: Type[BaseModel]) -> Dict[str, Any]:
-    """Wire name -> expected type, for every field of ``model`` worth coercing."""
-    plan = _PLANS.get(model)
-    if plan is None:
-        plan = {}
-        for name, info in model.model_fields.items():
-            target = _scalar_of(info.annotation)
-            if target is None:
-                continue
-            names = {name}
-            if isinstance(info.alias, str):
-                names.add(info.alias)
-            if isinstance(info.validation_alias, str):
-                names.add(info.validation_alias)
-            elif isinstance(info.validation_alias, AliasChoices):
-                names.update(choice for choice in info.validation_alias.choices if isinstance(choice, str))
-            for wire_name in names:
-                plan[wire_name] = target
-        _PLANS[model] = plan
-    return plan
-
-
-def _lenient_input(model: Type[BaseModel], data: Any, depth: int = 0) -> Any:
-    """A copy of ``data`` with values in the forms ``model``'s fields accept.
-
-    Only values that are not already acceptable are replaced; anything that
-    cannot be converted is left for pydantic to report.
-    """
-    if not isinstance(data, dict) or depth > _MAX_NESTING:
-        return data
-    plan = _plan(model)
-    result: Optional[Dict[str, Any]] = None
-    for key, value in data.items():
-        target = plan.get(key)
-        if target is None or value is None:
-            continue
-        try:
-            converted = _coerce(target, value, depth)
-        except ValueError as exc:
-            raise ValueError(f"{key}: {exc}") from None
-        if converted is not value:
-            if result is None:
-                result = dict(data)
-            result[key] = converted
-    return data if result is None else result
-
-
-class _WireModel(KenarModel):
-    """Base of the models read from Divar's requests: accepts the wire forms."""
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _accept_wire_forms(cls, value: Any, info: ValidationInfo) -> Any:
-        field = cls.model_fields.get(info.field_name or "")
-        if field is None or value is None:
-            return value
-        target = _scalar_of(field.annotation)
-        return value if target is None else _coerce(target, value, 0)
-
-
 # ----------------------------------------------------------------------------- models
 
 
@@ -416,7 +243,7 @@ class ChatbotStart(NamedTuple):
     resource_id: Optional[str]
 
 
-class WebhookChatMessage(_WireModel, ChatapiMessage):
+class WebhookChatMessage(WireModel, ChatapiMessage):
     """A chat message as delivered in an event.
 
     The same fields as :class:`~kenar_api_client.models.chatapi_message.ChatapiMessage`;
@@ -427,9 +254,7 @@ class WebhookChatMessage(_WireModel, ChatapiMessage):
 
     @field_serializer("sent_at", when_used="json-unless-none")
     def _sent_at_to_wire(self, value: datetime) -> int:
-        aware = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
-        delta = aware - _EPOCH
-        return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+        return to_microseconds(value)
 
     @property
     def start_command(self) -> Optional[ChatbotStart]:
@@ -447,7 +272,7 @@ class WebhookChatMessage(_WireModel, ChatapiMessage):
         return ChatbotStart(parts[1], parts[2] if len(parts) > 2 else None)
 
 
-class UserAccessRevocation(_WireModel):
+class UserAccessRevocation(WireModel):
     """A user withdrew the access they had granted to the app."""
 
     user_id: StrictStr
@@ -462,7 +287,7 @@ class PostUpdateType(KenarEnum):
     ARCHIVE = "ARCHIVE"
 
 
-class WebhookPost(_WireModel, FinderGetPostResponse):
+class WebhookPost(WireModel, FinderGetPostResponse):
     """The post carried by a ``POST_UPDATE`` event.
 
     The fields of :class:`~kenar_api_client.models.finder_get_post_response.FinderGetPostResponse`;
@@ -470,14 +295,14 @@ class WebhookPost(_WireModel, FinderGetPostResponse):
     """
 
 
-class PostUpdate(_WireModel):
+class PostUpdate(WireModel):
     """The payload of a ``POST_UPDATE`` event."""
 
     type: PostUpdateType
     post: WebhookPost
 
 
-class WebhookPaymentTransaction(_WireModel, PaymentTransaction):
+class WebhookPaymentTransaction(WireModel, PaymentTransaction):
     """A payment transaction as delivered in a ``PAYMENT_TRANSACTION`` event.
 
     ``cost_rials`` stays a string of digits, as in the REST model, even when
@@ -495,7 +320,7 @@ class EventType(KenarEnum):
     PAYMENT_TRANSACTION = "PAYMENT_TRANSACTION"
 
 
-class Event(_WireModel):
+class Event(WireModel):
     """An event Divar delivered to the app.
 
     ``type`` names the event, ``metadata`` is the object given when
@@ -575,7 +400,7 @@ EVENT_TYPES: Mapping[str, Type[Event]] = MappingProxyType(
 # ---------------------------------------------------------------- synchronous callbacks
 
 
-class SessionInitRequest(_WireModel):
+class SessionInitRequest(WireModel):
     """The body of Divar's session-initialisation (server link) request.
 
     Divar sends it with an ``API-Version: 2`` header while the user waits;
@@ -594,7 +419,7 @@ class SessionInitRequest(_WireModel):
     user_id: Optional[StrictStr] = None
 
 
-class DynamicActionRequest(_WireModel):
+class DynamicActionRequest(WireModel):
     """The body of Divar's dynamic-action request (a ``get_dynamic_action`` button).
 
     ``extra_data`` is the data the app attached to the button; answer with
