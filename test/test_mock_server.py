@@ -25,6 +25,7 @@ from kenar_api_client._op_table import OPERATIONS
 from kenar_api_client.api_client import ApiClient
 from kenar_api_client.exceptions import (
     ApiConnectionError,
+    ApiException,
     ApiProtocolError,
     ApiReadTimeoutError,
     BadRequestException,
@@ -39,7 +40,13 @@ from kenar_api_client.models.events_register_event_subscription_request import (
 )
 from kenar_api_client.models.finder_search_posts_v2_request import FinderSearchPostsV2Request
 from kenar_api_client.retry import RetryPolicy
-from kenar_api_client.testing import MockKenarServer, RecordedRequest, iter_operations, sample_value
+from kenar_api_client.testing import (
+    GRPC_CODE_FOR_STATUS,
+    MockKenarServer,
+    RecordedRequest,
+    iter_operations,
+    sample_value,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 KEY = {"X-API-Key": "k"}
@@ -341,11 +348,19 @@ def test_respond_refuses_unknown_operations_and_faults(server: MockKenarServer) 
 # ---------------------------------------------------------------- faults
 
 
-def test_an_error_status_without_a_body_gets_a_googlerpc_status(server: MockKenarServer) -> None:
-    server.respond("assets_get_cities", status=500)
-    with no_retries(server) as client, pytest.raises(ServiceException) as caught:
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [(400, 3), (401, 16), (403, 7), (404, 5), (409, 6), (429, 8), (499, 1), (500, 13), (501, 12), (503, 14),
+     (504, 4), (418, 2), (502, 2)],
+)
+def test_an_error_status_without_a_body_gets_the_grpc_code_of_that_status(
+    server: MockKenarServer, status: int, code: int
+) -> None:
+    server.respond("assets_get_cities", status=status)
+    with no_retries(server) as client, pytest.raises(ApiException) as caught:
         kenar_api_client.AssetsApi(client).assets_get_cities()
-    assert caught.value.status == 500 and caught.value.code == 2
+    assert caught.value.status == status and caught.value.code == code
+    assert GRPC_CODE_FOR_STATUS.get(status, 2) == code
 
 
 def test_retry_after_is_sent_and_honoured(server: MockKenarServer, client: ApiClient, sleeps: List[float]) -> None:

@@ -121,21 +121,10 @@ def test_deliver_event_reaches_a_receiver_with_the_right_key(
 
 
 def test_routes_accept_template_names_that_are_not_python_names() -> None:
-    from kenar_api_client._op_types import PATH, Operation, Param
-    from kenar_api_client.testing import _Route
+    from kenar_api_client.testing._routes import compile_template
 
-    op = Operation(
-        name="reports_get",
-        api="ReportsApi",
-        operation_id="Reports_Get",
-        method="GET",
-        path="/v1/reports/{report.id}/items/{item}",
-        params=(Param("report_id", PATH, "str", True, wire="report.id"), Param("item", PATH, "str", True)),
-        returns="object",
-        returns_module=None,
-        auth=("APIKey",),
-    )
-    route = _Route(op)
-    match = route.regex.match("/v1/reports/r%2F1/items/7")
-    assert match is not None
-    assert dict(zip(route.names, match.groups())) == {"report.id": "r%2F1", "item": "7"}
+    match, literal = compile_template("/v1/reports/{report.id}/items/{item}")
+    assert match("/v1/reports/r%2F1/items/7") == {"report.id": "r/1", "item": "7"}
+    assert match("/v1/reports/r/1/items/7") is None  # a parameter is one segment
+    assert match("/v1/reports/r1/items/7/") is None
+    assert literal == len("/v1/reports//items/")
