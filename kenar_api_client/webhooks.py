@@ -469,10 +469,30 @@ class DynamicActionResponse(_CallbackResponse):
 # ----------------------------------------------------------------------------- parsing
 
 
-def _decode_object(body: Any, max_body_size: int) -> Dict[str, Any]:
+def _body_limit(max_body_size: Optional[int]) -> Optional[int]:
+    """``max_body_size`` checked: a non-negative int, or None for no limit (a mistake here is the caller's bug)."""
+    if max_body_size is None:
+        return None
+    if isinstance(max_body_size, bool) or not isinstance(max_body_size, int):
+        raise TypeError(f"max_body_size must be an int (bytes) or None, not {type(max_body_size).__name__}")
+    if max_body_size < 0:
+        raise ValueError(f"max_body_size must not be negative, not {max_body_size}")
+    return max_body_size
+
+
+def _too_large(size: int, max_body_size: Optional[int]) -> None:
+    if max_body_size is not None and size > max_body_size:
+        raise WebhookPayloadError(f"the body is larger than {max_body_size} bytes", http_status=413)
+
+
+#: a JSON escape of a UTF-16 surrogate; only a lone one (not half of a pair) is refused
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _decode_object(body: Any, max_body_size: Optional[int]) -> Dict[str, Any]:
     if isinstance(body, str):
-        if len(body) > max_body_size:
-            raise WebhookPayloadError(f"the body is larger than {max_body_size} bytes", http_status=413)
+        _too_large(len(body), max_body_size)
         try:
             raw = body.encode("utf-8")
         except UnicodeEncodeError:
@@ -481,19 +501,51 @@ def _decode_object(body: Any, max_body_size: int) -> Dict[str, Any]:
         raw = bytes(body)
     else:
         raise WebhookPayloadError(f"the body must be bytes or str, not {type(body).__name__}")
-    if len(raw) > max_body_size:
-        raise WebhookPayloadError(f"the body is larger than {max_body_size} bytes", http_status=413)
+    _too_large(len(raw), max_body_size)
     try:
-        decoded = json.loads(raw, parse_constant=_refuse_constant)
+        # JSON on the wire is UTF-8: UTF-16/32 and encoded surrogates are refused, a UTF-8 BOM is ignored
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise WebhookPayloadError("the body is not UTF-8 text") from None
+    try:
+        decoded = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
     except RecursionError:
         raise WebhookPayloadError(f"the body is nested more than {_MAX_DEPTH} levels deep") from None
-    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, oversized integers
+    except ValueError as exc:  # JSONDecodeError, duplicate keys, oversized integers
         raise WebhookPayloadError(f"the body is not valid JSON: {_short(str(exc))}") from None
     if not isinstance(decoded, dict):
         raise WebhookPayloadError(f"the body must be a JSON object, not {_json_kind(decoded)}")
     if _nesting_exceeds(decoded, _MAX_DEPTH):
         raise WebhookPayloadError(f"the body is nested more than {_MAX_DEPTH} levels deep")
+    if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(decoded):
+        raise WebhookPayloadError("the body has a string with a lone UTF-16 surrogate (\\ud800-\\udfff)")
     return decoded
+
+
+def _unique_keys(pairs: List[Tuple[str, Any]]) -> Dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"the key {_short(repr(key), 60)} appears more than once in an object")
+            seen.add(key)
+    return result
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _LONE_SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _nesting_exceeds(value: Any, limit: int) -> bool:
@@ -559,7 +611,7 @@ def parse_event(
     authorization: Header,
     identification_key: Union[str, bytes],
     *,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    max_body_size: Optional[int] = DEFAULT_MAX_BODY_SIZE,
 ) -> Event:
     """Check that an event request came from Divar, then read it.
 
@@ -573,8 +625,9 @@ def parse_event(
     Raises :class:`WebhookAuthenticationError` or :class:`WebhookPayloadError`,
     and nothing else.
     """
+    limit = _body_limit(max_body_size)
     _authenticate(authorization, identification_key)
-    data = _decode_object(body, max_body_size)
+    data = _decode_object(body, limit)
     event_type = data.get("type")
     if not isinstance(event_type, str) or not event_type:
         raise WebhookPayloadError("the event has no 'type' string")
@@ -588,12 +641,13 @@ def parse_session_init(
     authorization: Header,
     identification_key: Union[str, bytes],
     *,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    max_body_size: Optional[int] = DEFAULT_MAX_BODY_SIZE,
 ) -> SessionInitRequest:
     """Check and read a session-initialisation request (same checks and
     errors as :func:`parse_event`)."""
+    limit = _body_limit(max_body_size)
     _authenticate(authorization, identification_key)
-    data = _decode_object(body, max_body_size)
+    data = _decode_object(body, limit)
     return _validate(SessionInitRequest, data, "the session-initialisation request")
 
 
@@ -602,12 +656,13 @@ def parse_dynamic_action(
     authorization: Header,
     identification_key: Union[str, bytes],
     *,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    max_body_size: Optional[int] = DEFAULT_MAX_BODY_SIZE,
 ) -> DynamicActionRequest:
     """Check and read a dynamic-action request (same checks and errors as
     :func:`parse_event`)."""
+    limit = _body_limit(max_body_size)
     _authenticate(authorization, identification_key)
-    data = _decode_object(body, max_body_size)
+    data = _decode_object(body, limit)
     return _validate(DynamicActionRequest, data, "the dynamic-action request")
 
 
@@ -631,6 +686,9 @@ def build_delivery(event: Union[Event, Mapping[str, Any]], identification_key: s
         payload = dict(event)
     else:
         raise TypeError(f"event must be an Event or a mapping, not {type(event).__name__}")
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    try:
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("the event has text that UTF-8 cannot carry (a lone surrogate)") from None
     headers = {"Content-Type": "application/json", "Authorization": identification_key}
     return headers, body

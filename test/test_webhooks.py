@@ -171,7 +171,7 @@ class TestErrors:
             (b"", "not valid JSON"),
             (b"{", "not valid JSON"),
             (b"hello", "not valid JSON"),
-            (b"\xff\xfe\xfa", "not valid JSON"),
+            (b"\xff\xfe\xfa", "not UTF-8"),
             (b'{"type": "X", "n": NaN}', "not valid JSON"),
             (b'{"type": "X", "n": -Infinity}', "not valid JSON"),
             (b"[]", "an array"),
@@ -261,6 +261,80 @@ class TestErrors:
 
 
 # ----------------------------------------------------------------------- events
+
+
+class TestEncodingsAndAmbiguity:
+    """Issue 15 item 12: what is refused beyond malformed JSON, and what ``max_body_size`` takes."""
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            b'{"type": "X", "a": "\\ud800"}',  # a lone high surrogate, escaped
+            b'{"type": "X", "a": "x\\udfffy"}',  # a lone low surrogate
+            b'{"type": "X", "\\udc00": 1}',  # in a key
+            b'{"type": "X", "a": ["\\ud83d"]}',  # half a pair, in a list
+            b'{"type": "X", "a": "\xed\xa0\x80"}',  # a surrogate encoded as UTF-8 bytes (not UTF-8)
+        ],
+    )
+    def test_lone_surrogates_are_refused(self, body: bytes) -> None:
+        with pytest.raises(WebhookPayloadError) as caught:
+            parse_event(body, KEY, KEY)
+        assert caught.value.http_status == 400
+
+    def test_a_surrogate_pair_is_one_character_and_round_trips(self) -> None:
+        event = parse_event(b'{"type": "X", "a": "\\ud83d\\ude00"}', KEY, KEY)
+        assert event.raw["a"] == "\U0001F600"
+        assert json.loads(event.model_dump_json())["a"] == "\U0001F600"
+        headers, body = webhooks.build_delivery(event, KEY)
+        assert parse_event(body, headers["Authorization"], KEY).raw == event.raw
+
+    @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "latin-1"])
+    def test_bodies_that_are_not_utf8_are_refused(self, encoding: str) -> None:
+        body = json.dumps({"type": "X", "name": "é"}, ensure_ascii=False).encode(encoding)
+        with pytest.raises(WebhookPayloadError, match="not UTF-8"):
+            parse_event(body, KEY, KEY)
+
+    def test_a_utf8_byte_order_mark_is_ignored(self) -> None:
+        body = "\ufeff" + json.dumps(new_message("TEXT"), ensure_ascii=False)
+        assert parse_event(body.encode("utf-8"), KEY, KEY).raw == new_message("TEXT")
+        assert parse_event(body, KEY, KEY).raw == new_message("TEXT")
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            b'{"type": "NEW_MESSAGE", "type": "USER_ACCESS_REVOCATION"}',
+            b'{"type": "X", "metadata": {"a": 1, "a": 2}}',
+            b'{"type": "X", "list": [{"k": 1, "k": 1}]}',
+        ],
+    )
+    def test_duplicate_keys_are_refused(self, body: bytes) -> None:
+        with pytest.raises(WebhookPayloadError, match="appears more than once"):
+            parse_event(body, KEY, KEY)
+
+    def test_max_body_size_none_means_no_limit(self) -> None:
+        body = json.dumps({"type": "X", "pad": "p" * (webhooks.DEFAULT_MAX_BODY_SIZE + 10)}).encode()
+        with pytest.raises(WebhookPayloadError) as caught:
+            parse_event(body, KEY, KEY)
+        assert caught.value.http_status == 413
+        assert parse_event(body, KEY, KEY, max_body_size=None).raw["type"] == "X"
+        assert webhooks.parse_session_init(b"{}", KEY, KEY, max_body_size=None).post_token is None
+        assert webhooks.parse_dynamic_action(b"{}", KEY, KEY, max_body_size=None).touchpoint is None
+
+    def test_max_body_size_zero_refuses_any_body(self) -> None:
+        with pytest.raises(WebhookPayloadError) as caught:
+            parse_event(b"{}", KEY, KEY, max_body_size=0)
+        assert caught.value.http_status == 413
+
+    @pytest.mark.parametrize("limit", ["1000", 10.5, True])
+    def test_a_max_body_size_of_the_wrong_type_is_a_clear_type_error(self, limit: Any) -> None:
+        with pytest.raises(TypeError, match="max_body_size must be an int"):
+            parse_event(b"{}", KEY, KEY, max_body_size=limit)
+        with pytest.raises(TypeError, match="max_body_size"):  # before the key is even checked
+            parse_event(b"{}", "wrong", KEY, max_body_size=limit)
+
+    def test_a_negative_max_body_size_is_a_value_error(self) -> None:
+        with pytest.raises(ValueError, match="must not be negative"):
+            parse_event(b"{}", KEY, KEY, max_body_size=-1)
 
 
 class TestChatMessages:
@@ -659,6 +733,10 @@ class TestBuildDelivery:
     def test_refuses_unusable_keys(self, key: str) -> None:
         with pytest.raises(ValueError):
             webhooks.build_delivery({"type": "X"}, key)
+
+    def test_refuses_text_utf8_cannot_carry(self) -> None:
+        with pytest.raises(ValueError, match="lone surrogate"):
+            webhooks.build_delivery({"type": "X", "a": "\ud800"}, KEY)
 
     def test_refuses_other_event_types(self) -> None:
         with pytest.raises(TypeError):
