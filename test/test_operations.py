@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import json
 import typing
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 import urllib3
@@ -146,19 +146,9 @@ def answer_for(op: Operation) -> Any:
     return sample_value(model)
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[MockKenarServer]:
-    with MockKenarServer(api_key=API_KEY, access_token=TOKEN) as srv:
-        yield srv
-
-
-@pytest.fixture()
-def client(server: MockKenarServer) -> Iterator[ApiClient]:
-    server.reset()
-    config = server.configuration()
-    config.retries = 0
-    with ApiClient(config) as api_client:
-        yield api_client
+# the `server` and `client` fixtures come from conftest.py: a server that accepts exactly these
+# credentials, and one attempt per call
+pytestmark = [pytest.mark.mock_server(api_key=API_KEY, access_token=TOKEN), pytest.mark.no_retries]
 
 
 def api_for(op: Operation, client: ApiClient) -> Any:

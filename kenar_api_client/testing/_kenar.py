@@ -50,6 +50,23 @@ def _error(status: int, message: str) -> Answer:
     return Answer(status, rpc_status(status, message))
 
 
+Route = Tuple[PathMatcher, int, Operation]
+_ROUTES: Dict[str, List[Route]] = {}
+
+
+def _routes() -> Dict[str, List[Route]]:
+    """HTTP method -> the operations' matchers, most specific template first (built once)."""
+    if not _ROUTES:
+        table: Dict[str, List[Route]] = {}
+        for op in OPERATIONS.values():
+            matcher, literal = compile_template(op.path)
+            table.setdefault(op.method, []).append((matcher, literal, op))
+        for routes in table.values():
+            routes.sort(key=lambda route: -route[1])
+        _ROUTES.update(table)
+    return _ROUTES
+
+
 class MockKenarServer(LoopbackServer):
     """A loopback HTTP server that behaves like the Kenar API.
 
@@ -96,12 +113,7 @@ class MockKenarServer(LoopbackServer):
         self._queues: Dict[str, Deque[Answer]] = {}
         self._computed: Dict[str, Callable[[RecordedRequest], Any]] = {}
         self._defaults: Dict[str, bytes] = {}
-        self._routes: Dict[str, List[Tuple[PathMatcher, int, Operation]]] = {}
-        for op in OPERATIONS.values():
-            matcher, literal = compile_template(op.path)
-            self._routes.setdefault(op.method, []).append((matcher, literal, op))
-        for routes in self._routes.values():
-            routes.sort(key=lambda route: -route[1])
+        self._routes = _routes()
         self.add_handler(_OAUTH_PREFIX, self.oauth.answer_request)
 
     def start(self) -> MockKenarServer:
