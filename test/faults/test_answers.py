@@ -292,7 +292,7 @@ def test_every_fault_raises_an_sdk_exception(server: MockKenarServer, client, fa
         lambda: chat.chat_api_conversation_send_message("c", ChatAPIConversationSendMessageBody(message="m")),
         lambda: chat.chat_api_get_conversation("c"),
     ):
-        with pytest.raises(Exception) as caught:
+        with pytest.raises(OpenApiException) as caught:
             call()
         sdk_error(caught.value, OpenApiException)
     assert len(server.requests) == 2
