@@ -286,6 +286,17 @@ def test_importing_the_testing_package_stays_light() -> None:
     assert result.stdout.strip() == "[]", result.stderr
 
 
+def test_the_public_names_resolve_and_the_old_module_re_exports() -> None:
+    import kenar_api_client.testing as testing
+    from kenar_api_client import _oauth_server
+
+    assert testing.__all__ == sorted(testing.__all__)
+    for name in testing.__all__:
+        assert getattr(testing, name) is not None, name
+    assert _oauth_server.OAuthServer is testing.OAuthServer and _oauth_server.OAuthProvider is testing.OAuthProvider
+    assert _oauth_server.HttpAnswer is testing.Answer and _oauth_server.RecordedRequest is testing.RecordedRequest
+
+
 @pytest.fixture(scope="module")
 def http() -> Iterator[urllib3.PoolManager]:
     with urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(5.0)) as pool:

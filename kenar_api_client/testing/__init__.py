@@ -38,11 +38,11 @@ from kenar_api_client.testing._samples import sample_value
 from kenar_api_client.testing._webhooks import WebhookReceiver
 
 __all__ = [
+    "Answer",
     "DEFAULT_IDLE_TIMEOUT",
     "DEFAULT_MAX_BODY_SIZE",
     "FAULTS",
     "GRPC_CODE_FOR_STATUS",
-    "Answer",
     "Grant",
     "Handler",
     "Headers",

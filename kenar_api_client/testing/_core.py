@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple, Type, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple, Type, TypeVar, Union
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 JSONValue = Any
@@ -156,6 +156,9 @@ class Answer:
 Handler = Callable[[RecordedRequest], Optional[Answer]]
 
 
+_S = TypeVar("_S", bound="LoopbackServer")
+
+
 class RequestRefused(Exception):
     """A request the core refuses before any handler sees it (bad framing, too large)."""
 
@@ -244,7 +247,7 @@ class LoopbackServer:
     def running(self) -> bool:
         return self._thread is not None
 
-    def start(self) -> LoopbackServer:
+    def start(self: _S) -> _S:
         """Serve on a background thread (a second call does nothing)."""
         if self._stopping.is_set():
             raise RuntimeError("a stopped server cannot be started again; make a new one")
@@ -275,7 +278,7 @@ class LoopbackServer:
 
     close = stop
 
-    def __enter__(self) -> Any:
+    def __enter__(self: _S) -> _S:
         return self.start()
 
     def __exit__(

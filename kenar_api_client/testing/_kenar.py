@@ -116,13 +116,6 @@ class MockKenarServer(LoopbackServer):
         self._routes = _routes()
         self.add_handler(_OAUTH_PREFIX, self.oauth.answer_request)
 
-    def start(self) -> MockKenarServer:
-        super().start()
-        return self
-
-    def __enter__(self) -> MockKenarServer:
-        return self.start()
-
     # ------------------------------------------------------------------ helpers for tests
 
     def configuration(

@@ -62,13 +62,6 @@ class WebhookReceiver(LoopbackServer):
         #: the events received and accepted, oldest first
         self.events: List[Event] = []
 
-    def start(self) -> WebhookReceiver:
-        super().start()
-        return self
-
-    def __enter__(self) -> WebhookReceiver:
-        return self.start()
-
     @property
     def events_url(self) -> str:
         """The URL to deliver events to."""
