@@ -130,7 +130,11 @@ def test_a_chunked_body_over_the_limit_is_a_413() -> None:
         chunk = b"x" * 80
         raw = (
             f"POST {SUBSCRIBE} HTTP/1.1\r\nHost: x\r\nX-API-Key: k\r\nTransfer-Encoding: chunked\r\n\r\n".encode()
-            + b"50\r\n" + chunk + b"\r\n50\r\n" + chunk + b"\r\n0\r\n\r\n"
+            + b"50\r\n"
+            + chunk
+            + b"\r\n50\r\n"
+            + chunk
+            + b"\r\n0\r\n\r\n"
         )
         assert status_and_json(exchange(server, raw))[0] == 413
 

@@ -123,11 +123,6 @@ class Answer:
         if self.fault is not None and self.fault not in FAULTS:
             raise ValueError(f"fault must be one of {FAULTS}, not {self.fault!r}")
 
-    @property
-    def drop(self) -> bool:
-        """Whether the connection is closed without an answer."""
-        return self.fault in ("close", "reset")
-
     @classmethod
     def of_json(cls, status: int, payload: JSONValue, headers: Optional[Mapping[str, str]] = None) -> Answer:
         """A JSON answer that must not be cached (as token endpoints send)."""
@@ -495,10 +490,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         return
 
 
-Body = Union[bytes, str, None]
-
-
-def encode_body(body: Body) -> Optional[bytes]:
+def encode_body(body: Union[bytes, str, None]) -> Optional[bytes]:
+    """Text as UTF-8 bytes; bytes and None as they are."""
     return body.encode("utf-8") if isinstance(body, str) else body
 
 

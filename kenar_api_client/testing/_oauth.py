@@ -30,7 +30,14 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable, Deque, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
-from kenar_api_client.testing._core import FORM_CONTENT_TYPE, Answer, Headers, LoopbackServer, RecordedRequest
+from kenar_api_client.testing._core import (
+    FORM_CONTENT_TYPE,
+    Answer,
+    Headers,
+    LoopbackServer,
+    RecordedRequest,
+    encode_body,
+)
 
 AUTHORIZE_PATH = "/oauth2/auth"
 TOKEN_PATH = "/oauth2/token"
@@ -39,7 +46,6 @@ TOKEN_PATH = "/oauth2/token"
 CODE_LIFETIME = 600
 #: lifetime of a refresh token, in seconds (30 days)
 REFRESH_LIFETIME = 30 * 24 * 3600
-
 
 
 @dataclass
@@ -185,8 +191,7 @@ class OAuthProvider:
         if json_body is not None:
             answer = Answer.of_json(status, json_body, headers)
         else:
-            raw = body.encode("utf-8") if isinstance(body, str) else (body or b"")
-            answer = Answer(status=status, body=raw, headers=dict(headers or {}))
+            answer = Answer(status=status, body=encode_body(body) or b"", headers=dict(headers or {}))
         answer.delay = delay
         if drop:
             answer.fault = "close"

@@ -94,5 +94,4 @@ class WebhookReceiver(LoopbackServer):
         return Answer(200, body=b"ok", headers={"Content-Type": "text/plain"})
 
 
-
 __all__ = ["WebhookReceiver", "deliver_event"]
