@@ -29,7 +29,7 @@ import hmac
 import ipaddress
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from types import MappingProxyType
 from typing import (
     Any,
@@ -42,8 +42,6 @@ from typing import (
     Type,
     TypeVar,
     Union,
-    get_args,
-    get_origin,
 )
 
 from pydantic import (
@@ -53,12 +51,11 @@ from pydantic import (
     PrivateAttr,
     StrictStr,
     ValidationError,
-    ValidationInfo,
     field_serializer,
     field_validator,
 )
-from typing_extensions import Annotated
 
+from kenar_api_client._wire_forms import WireModel, to_microseconds
 from kenar_api_client.chat import StartCommand, parse_start_command
 from kenar_api_client.exceptions import OpenApiException
 from kenar_api_client.models._base import KenarEnum, KenarModel
@@ -238,176 +235,6 @@ def is_divar_address(ip: Union[str, ipaddress.IPv4Address, ipaddress.IPv6Address
     return any(address in network for network in DIVAR_SOURCE_NETWORKS)
 
 
-# ---------------------------------------------------------------- lenient wire values
-#
-# Divar's events encode timestamps as int64 microseconds and may send numbers
-# as JSON numbers or as strings.  The generated models are strict, so before
-# they validate, values are brought into the form each field expects.
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_INT_TEXT = re.compile(r"[+-]?[0-9]{1,20}\Z")
-_FLOAT_TEXT = re.compile(r"[+-]?(?:[0-9]{1,30}(?:\.[0-9]{0,30})?|\.[0-9]{1,30})(?:[eE][+-]?[0-9]{1,3})?\Z")
-_RFC3339 = re.compile(
-    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]([0-9]{2}):([0-9]{2}):([0-9]{2})"
-    r"(?:\.([0-9]{1,9}))?([Zz]|[+-][0-9]{2}:[0-9]{2})?\Z"
-)
-_MAX_NESTING = 16
-
-
-def _from_microseconds(value: int) -> datetime:
-    try:
-        return _EPOCH + timedelta(microseconds=value)
-    except OverflowError:
-        raise ValueError("timestamp out of range") from None
-
-
-def _parse_rfc3339(text: str) -> datetime:
-    match = _RFC3339.match(text)
-    if match is None:
-        raise ValueError("expected microseconds since the epoch or an RFC 3339 timestamp")
-    year, month, day, hour, minute, second = (int(part) for part in match.group(1, 2, 3, 4, 5, 6))
-    fraction = (match.group(7) or "").ljust(6, "0")[:6]
-    offset = match.group(8)
-    if offset is None or offset in ("Z", "z"):
-        zone = timezone.utc
-    else:
-        sign = -1 if offset[0] == "-" else 1
-        zone = timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6])))
-    return datetime(year, month, day, hour, minute, second, int(fraction), tzinfo=zone)
-
-
-def _to_datetime(value: Any) -> Any:
-    """Microseconds (number or digit string) or RFC 3339 text -> aware datetime."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
-    if isinstance(value, bool):
-        raise ValueError("expected a timestamp, got a boolean")
-    if isinstance(value, int):
-        return _from_microseconds(value)
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            raise ValueError("expected a finite timestamp")
-        return _from_microseconds(int(value))
-    if isinstance(value, str):
-        text = value.strip()
-        if _INT_TEXT.match(text):
-            return _from_microseconds(int(text))
-        return _parse_rfc3339(text)
-    return value
-
-
-def _scalar_of(annotation: Any) -> Any:
-    """The innermost type of ``Optional[Annotated[T, ...]]`` and the like."""
-    for _ in range(8):
-        origin = get_origin(annotation)
-        if origin is Annotated:
-            annotation = get_args(annotation)[0]
-        elif origin is Union:
-            members = [arg for arg in get_args(annotation) if arg is not type(None)]
-            if len(members) > 1:
-                # the generator types a double as Union[StrictFloat, StrictInt]
-                unwrapped = {_scalar_of(member) for member in members}
-                return float if unwrapped == {float, int} else None
-            annotation = members[0]
-        else:
-            return annotation
-    return None
-
-
-def _coerce(target: Any, value: Any, depth: int) -> Any:
-    if isinstance(target, type) and issubclass(target, BaseModel):
-        if issubclass(target, _WireModel):  # it converts its own fields
-            return value
-        return _lenient_input(target, value, depth + 1)
-    if get_origin(target) in (list, List):
-        item_type = _scalar_of(get_args(target)[0]) if get_args(target) else None
-        if item_type is not None and isinstance(value, list):
-            return [_coerce(item_type, item, depth + 1) for item in value]
-        return value
-    if target is datetime:
-        return _to_datetime(value)
-    if isinstance(value, bool):
-        return value
-    if target is str:
-        if isinstance(value, int):
-            return str(value)
-        if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
-            return str(int(value))
-    elif target is int:
-        if isinstance(value, str) and _INT_TEXT.match(value.strip()):
-            return int(value.strip())
-        if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
-            return int(value)
-    elif target is float:
-        if isinstance(value, str) and _FLOAT_TEXT.match(value.strip()):
-            number = float(value.strip())
-            return number if number not in (float("inf"), float("-inf")) else value
-    return value
-
-
-_PLANS: Dict[type, Dict[str, Any]] = {}
-
-
-def _plan(model: Type[BaseModel]) -> Dict[str, Any]:
-    """Wire name -> expected type, for every field of ``model`` worth coercing."""
-    plan = _PLANS.get(model)
-    if plan is None:
-        plan = {}
-        for name, info in model.model_fields.items():
-            target = _scalar_of(info.annotation)
-            if target is None:
-                continue
-            names = {name}
-            if isinstance(info.alias, str):
-                names.add(info.alias)
-            if isinstance(info.validation_alias, str):
-                names.add(info.validation_alias)
-            elif isinstance(info.validation_alias, AliasChoices):
-                names.update(choice for choice in info.validation_alias.choices if isinstance(choice, str))
-            for wire_name in names:
-                plan[wire_name] = target
-        _PLANS[model] = plan
-    return plan
-
-
-def _lenient_input(model: Type[BaseModel], data: Any, depth: int = 0) -> Any:
-    """A copy of ``data`` with values in the forms ``model``'s fields accept.
-
-    Only values that are not already acceptable are replaced; anything that
-    cannot be converted is left for pydantic to report.
-    """
-    if not isinstance(data, dict) or depth > _MAX_NESTING:
-        return data
-    plan = _plan(model)
-    result: Optional[Dict[str, Any]] = None
-    for key, value in data.items():
-        target = plan.get(key)
-        if target is None or value is None:
-            continue
-        try:
-            converted = _coerce(target, value, depth)
-        except ValueError as exc:
-            raise ValueError(f"{key}: {exc}") from None
-        if converted is not value:
-            if result is None:
-                result = dict(data)
-            result[key] = converted
-    return data if result is None else result
-
-
-class _WireModel(KenarModel):
-    """Base of the models read from Divar's requests: accepts the wire forms."""
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _accept_wire_forms(cls, value: Any, info: ValidationInfo) -> Any:
-        field = cls.model_fields.get(info.field_name or "")
-        if field is None or value is None:
-            return value
-        target = _scalar_of(field.annotation)
-        return value if target is None else _coerce(target, value, 0)
-
-
 # ----------------------------------------------------------------------------- models
 
 
@@ -415,7 +242,7 @@ class _WireModel(KenarModel):
 ChatbotStart = StartCommand
 
 
-class WebhookChatMessage(_WireModel, ChatapiMessage):
+class WebhookChatMessage(WireModel, ChatapiMessage):
     """A chat message as delivered in an event.
 
     The same fields as :class:`~kenar_api_client.models.chatapi_message.ChatapiMessage`;
@@ -426,9 +253,7 @@ class WebhookChatMessage(_WireModel, ChatapiMessage):
 
     @field_serializer("sent_at", when_used="json-unless-none")
     def _sent_at_to_wire(self, value: datetime) -> int:
-        aware = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
-        delta = aware - _EPOCH
-        return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+        return to_microseconds(value)
 
     @property
     def start_command(self) -> Optional[ChatbotStart]:
@@ -440,7 +265,7 @@ class WebhookChatMessage(_WireModel, ChatapiMessage):
         return parse_start_command(self.text)
 
 
-class UserAccessRevocation(_WireModel):
+class UserAccessRevocation(WireModel):
     """A user withdrew the access they had granted to the app."""
 
     user_id: StrictStr
@@ -455,7 +280,7 @@ class PostUpdateType(KenarEnum):
     ARCHIVE = "ARCHIVE"
 
 
-class WebhookPost(_WireModel, FinderGetPostResponse):
+class WebhookPost(WireModel, FinderGetPostResponse):
     """The post carried by a ``POST_UPDATE`` event.
 
     The fields of :class:`~kenar_api_client.models.finder_get_post_response.FinderGetPostResponse`;
@@ -463,14 +288,14 @@ class WebhookPost(_WireModel, FinderGetPostResponse):
     """
 
 
-class PostUpdate(_WireModel):
+class PostUpdate(WireModel):
     """The payload of a ``POST_UPDATE`` event."""
 
     type: PostUpdateType
     post: WebhookPost
 
 
-class WebhookPaymentTransaction(_WireModel, PaymentTransaction):
+class WebhookPaymentTransaction(WireModel, PaymentTransaction):
     """A payment transaction as delivered in a ``PAYMENT_TRANSACTION`` event.
 
     ``cost_rials`` stays a string of digits, as in the REST model, even when
@@ -488,7 +313,7 @@ class EventType(KenarEnum):
     PAYMENT_TRANSACTION = "PAYMENT_TRANSACTION"
 
 
-class Event(_WireModel):
+class Event(WireModel):
     """An event Divar delivered to the app.
 
     ``type`` names the event, ``metadata`` is the object given when
@@ -568,7 +393,7 @@ EVENT_TYPES: Mapping[str, Type[Event]] = MappingProxyType(
 # ---------------------------------------------------------------- synchronous callbacks
 
 
-class SessionInitRequest(_WireModel):
+class SessionInitRequest(WireModel):
     """The body of Divar's session-initialisation (server link) request.
 
     Divar sends it with an ``API-Version: 2`` header while the user waits;
@@ -587,7 +412,7 @@ class SessionInitRequest(_WireModel):
     user_id: Optional[StrictStr] = None
 
 
-class DynamicActionRequest(_WireModel):
+class DynamicActionRequest(WireModel):
     """The body of Divar's dynamic-action request (a ``get_dynamic_action`` button).
 
     ``extra_data`` is the data the app attached to the button; answer with
@@ -637,10 +462,30 @@ class DynamicActionResponse(_CallbackResponse):
 # ----------------------------------------------------------------------------- parsing
 
 
-def _decode_object(body: Any, max_body_size: int) -> Dict[str, Any]:
+def _body_limit(max_body_size: Optional[int]) -> Optional[int]:
+    """``max_body_size`` checked: a non-negative int, or None for no limit (a mistake here is the caller's bug)."""
+    if max_body_size is None:
+        return None
+    if isinstance(max_body_size, bool) or not isinstance(max_body_size, int):
+        raise TypeError(f"max_body_size must be an int (bytes) or None, not {type(max_body_size).__name__}")
+    if max_body_size < 0:
+        raise ValueError(f"max_body_size must not be negative, not {max_body_size}")
+    return max_body_size
+
+
+def _too_large(size: int, max_body_size: Optional[int]) -> None:
+    if max_body_size is not None and size > max_body_size:
+        raise WebhookPayloadError(f"the body is larger than {max_body_size} bytes", http_status=413)
+
+
+#: a JSON escape of a UTF-16 surrogate; only a lone one (not half of a pair) is refused
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _decode_object(body: Any, max_body_size: Optional[int]) -> Dict[str, Any]:
     if isinstance(body, str):
-        if len(body) > max_body_size:
-            raise WebhookPayloadError(f"the body is larger than {max_body_size} bytes", http_status=413)
+        _too_large(len(body), max_body_size)
         try:
             raw = body.encode("utf-8")
         except UnicodeEncodeError:
@@ -649,19 +494,51 @@ def _decode_object(body: Any, max_body_size: int) -> Dict[str, Any]:
         raw = bytes(body)
     else:
         raise WebhookPayloadError(f"the body must be bytes or str, not {type(body).__name__}")
-    if len(raw) > max_body_size:
-        raise WebhookPayloadError(f"the body is larger than {max_body_size} bytes", http_status=413)
+    _too_large(len(raw), max_body_size)
     try:
-        decoded = json.loads(raw, parse_constant=_refuse_constant)
+        # JSON on the wire is UTF-8: UTF-16/32 and encoded surrogates are refused, a UTF-8 BOM is ignored
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise WebhookPayloadError("the body is not UTF-8 text") from None
+    try:
+        decoded = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
     except RecursionError:
         raise WebhookPayloadError(f"the body is nested more than {_MAX_DEPTH} levels deep") from None
-    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, oversized integers
+    except ValueError as exc:  # JSONDecodeError, duplicate keys, oversized integers
         raise WebhookPayloadError(f"the body is not valid JSON: {_short(str(exc))}") from None
     if not isinstance(decoded, dict):
         raise WebhookPayloadError(f"the body must be a JSON object, not {_json_kind(decoded)}")
     if _nesting_exceeds(decoded, _MAX_DEPTH):
         raise WebhookPayloadError(f"the body is nested more than {_MAX_DEPTH} levels deep")
+    if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(decoded):
+        raise WebhookPayloadError("the body has a string with a lone UTF-16 surrogate (\\ud800-\\udfff)")
     return decoded
+
+
+def _unique_keys(pairs: List[Tuple[str, Any]]) -> Dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"the key {_short(repr(key), 60)} appears more than once in an object")
+            seen.add(key)
+    return result
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _LONE_SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _nesting_exceeds(value: Any, limit: int) -> bool:
@@ -727,7 +604,7 @@ def parse_event(
     authorization: Header,
     identification_key: Union[str, bytes],
     *,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    max_body_size: Optional[int] = DEFAULT_MAX_BODY_SIZE,
 ) -> Event:
     """Check that an event request came from Divar, then read it.
 
@@ -741,8 +618,9 @@ def parse_event(
     Raises :class:`WebhookAuthenticationError` or :class:`WebhookPayloadError`,
     and nothing else.
     """
+    limit = _body_limit(max_body_size)
     _authenticate(authorization, identification_key)
-    data = _decode_object(body, max_body_size)
+    data = _decode_object(body, limit)
     event_type = data.get("type")
     if not isinstance(event_type, str) or not event_type:
         raise WebhookPayloadError("the event has no 'type' string")
@@ -756,12 +634,13 @@ def parse_session_init(
     authorization: Header,
     identification_key: Union[str, bytes],
     *,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    max_body_size: Optional[int] = DEFAULT_MAX_BODY_SIZE,
 ) -> SessionInitRequest:
     """Check and read a session-initialisation request (same checks and
     errors as :func:`parse_event`)."""
+    limit = _body_limit(max_body_size)
     _authenticate(authorization, identification_key)
-    data = _decode_object(body, max_body_size)
+    data = _decode_object(body, limit)
     return _validate(SessionInitRequest, data, "the session-initialisation request")
 
 
@@ -770,12 +649,13 @@ def parse_dynamic_action(
     authorization: Header,
     identification_key: Union[str, bytes],
     *,
-    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    max_body_size: Optional[int] = DEFAULT_MAX_BODY_SIZE,
 ) -> DynamicActionRequest:
     """Check and read a dynamic-action request (same checks and errors as
     :func:`parse_event`)."""
+    limit = _body_limit(max_body_size)
     _authenticate(authorization, identification_key)
-    data = _decode_object(body, max_body_size)
+    data = _decode_object(body, limit)
     return _validate(DynamicActionRequest, data, "the dynamic-action request")
 
 
@@ -799,6 +679,9 @@ def build_delivery(event: Union[Event, Mapping[str, Any]], identification_key: s
         payload = dict(event)
     else:
         raise TypeError(f"event must be an Event or a mapping, not {type(event).__name__}")
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    try:
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("the event has text that UTF-8 cannot carry (a lone surrogate)") from None
     headers = {"Content-Type": "application/json", "Authorization": identification_key}
     return headers, body

@@ -69,8 +69,10 @@ class Sleeps(List[float]):
 
 
 @pytest.fixture
-def server() -> Iterator[MockKenarServer]:
-    with MockKenarServer() as mock:
+def server(request: pytest.FixtureRequest) -> Iterator[MockKenarServer]:
+    """A fresh mock server for one test; ``@pytest.mark.mock_server(api_key=..., ...)`` passes its arguments."""
+    marker = request.node.get_closest_marker("mock_server")
+    with MockKenarServer(**(marker.kwargs if marker else {})) as mock:
         yield mock
 
 
@@ -80,10 +82,16 @@ def sleeps() -> Sleeps:
 
 
 @pytest.fixture
-def client(server: MockKenarServer, sleeps: Sleeps) -> Iterator[ApiClient]:
-    """An ApiClient on the mock server whose retries record their waits instead of sleeping."""
+def client(request: pytest.FixtureRequest, server: MockKenarServer, sleeps: Sleeps) -> Iterator[ApiClient]:
+    """An ApiClient on the mock server whose retries record their waits instead of sleeping.
+
+    ``@pytest.mark.no_retries``: one attempt per call, so the answer under test is what the caller sees.
+    """
     config = server.configuration()
-    config.retries = RetryPolicy(sleep=sleeps, jitter=False)
+    if request.node.get_closest_marker("no_retries"):
+        config.retries = RetryPolicy.none()
+    else:
+        config.retries = RetryPolicy(sleep=sleeps, jitter=False)
     with ApiClient(config) as api_client:
         yield api_client
 
@@ -91,13 +99,30 @@ def client(server: MockKenarServer, sleeps: Sleeps) -> Iterator[ApiClient]:
 # ---------------------------------------------------------------- the pytest plugin, from a bare clone
 
 
+def entry_point_installed() -> bool:
+    """Whether the installed package declares the ``pytest11`` entry point of the plugin."""
+    from importlib.metadata import entry_points
+
+    found = entry_points()
+    group = found.select(group="pytest11") if hasattr(found, "select") else found.get("pytest11", [])
+    return any(ep.value == "kenar_api_client.pytest_plugin" for ep in group)
+
+
+@pytest.fixture(scope="session")
+def plugin_args() -> List[str]:
+    """The pytest arguments that load the plugin in a child run: none when installed, ``-p`` from a bare clone."""
+    return [] if entry_point_installed() else ["-p", "kenar_api_client.pytest_plugin"]
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    """Load the ``kenar_mock_server`` plugin when the package is not installed.
+    """Register the markers, and load the ``kenar_mock_server`` plugin when the package is not installed.
 
     Installed (``pip install -e .``), its ``pytest11`` entry point has already
     loaded it, and registering the module a second time would be an error;
     ``-p no:kenar_api_client`` is respected.
     """
+    config.addinivalue_line("markers", "mock_server(**kwargs): arguments of the `server` fixture's MockKenarServer")
+    config.addinivalue_line("markers", "no_retries: the `client` fixture makes one attempt per call")
     from kenar_api_client import pytest_plugin
 
     manager = config.pluginmanager

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Iterator, Type
+from typing import Type
 
 import pytest
 
@@ -54,19 +54,9 @@ STATUSES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[MockKenarServer]:
-    with MockKenarServer(api_key=API_KEY, access_token=TOKEN) as srv:
-        yield srv
-
-
-@pytest.fixture()
-def client(server: MockKenarServer) -> Iterator[ApiClient]:
-    server.reset()
-    config = server.configuration()
-    config.retries = 0  # one answer per call: the status under test is what the caller sees
-    with ApiClient(config) as api_client:
-        yield api_client
+# the `server` and `client` fixtures come from conftest.py: a server that accepts exactly these
+# credentials, and one answer per call (the status under test is what the caller sees)
+pytestmark = [pytest.mark.mock_server(api_key=API_KEY, access_token=TOKEN), pytest.mark.no_retries]
 
 
 @pytest.mark.parametrize(("status", "reason", "exc_class"), STATUSES)

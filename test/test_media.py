@@ -21,7 +21,7 @@ import urllib3
 from urllib3.fields import RequestField
 
 from kenar_api_client import media, rest
-from kenar_api_client._mock_uploads import parse_multipart
+from kenar_api_client.testing._uploads import parse_multipart
 from kenar_api_client._op_table import OPERATIONS
 from kenar_api_client._op_types import Operation
 from kenar_api_client.api_client import ApiClient

@@ -25,6 +25,7 @@ from kenar_api_client._op_table import OPERATIONS
 from kenar_api_client.api_client import ApiClient
 from kenar_api_client.exceptions import (
     ApiConnectionError,
+    ApiException,
     ApiProtocolError,
     ApiReadTimeoutError,
     BadRequestException,
@@ -39,7 +40,13 @@ from kenar_api_client.models.events_register_event_subscription_request import (
 )
 from kenar_api_client.models.finder_search_posts_v2_request import FinderSearchPostsV2Request
 from kenar_api_client.retry import RetryPolicy
-from kenar_api_client.testing import MockKenarServer, RecordedRequest, iter_operations, sample_value
+from kenar_api_client.testing import (
+    GRPC_CODE_FOR_STATUS,
+    MockKenarServer,
+    RecordedRequest,
+    iter_operations,
+    sample_value,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 KEY = {"X-API-Key": "k"}
@@ -219,18 +226,6 @@ def test_the_server_knows_all_68_operations_of_the_sdk() -> None:
         assert callable(getattr(getattr(kenar_api_client, op.api), op.name)), op.name
 
 
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[MockKenarServer]:
-    with MockKenarServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def shared_client(shared_server: MockKenarServer) -> Iterator[ApiClient]:
-    with no_retries(shared_server) as client:
-        yield client
-
-
 def arguments_for(op: Operation) -> List[Any]:
     """Arguments for every parameter of ``op``, with characters that need encoding in path values."""
     args: List[Any] = []
@@ -246,12 +241,11 @@ def arguments_for(op: Operation) -> List[Any]:
     return args
 
 
+@pytest.mark.no_retries
 @pytest.mark.parametrize("name", sorted(OPERATIONS))
-def test_default_answer_decodes_into_the_sdk_return_type(
-    name: str, shared_server: MockKenarServer, shared_client: ApiClient
-) -> None:
+def test_default_answer_decodes_into_the_sdk_return_type(name: str, server: MockKenarServer, client: ApiClient) -> None:
     op = OPERATIONS[name]
-    api = getattr(kenar_api_client, op.api)(shared_client)
+    api = getattr(kenar_api_client, op.api)(client)
     args = arguments_for(op)
     result = getattr(api, name)(*args)
 
@@ -260,13 +254,13 @@ def test_default_answer_decodes_into_the_sdk_return_type(
         assert op.returns == "object" and result == {}
     else:
         assert isinstance(result, model)
-        if shared_server.uploads.default_answer(name, shared_server.url) is None:
+        if server.uploads.default_answer(name, server.url) is None:
             assert result == model.model_validate(sample_value(model))
         # else: upload tokens and URLs come from the mock's upload endpoints (see test_media.py)
         assert result.model_dump(exclude_none=True), "a default answer should carry data"
 
     # the server routed it to this very operation and saw the arguments as sent
-    request = shared_server.last_request
+    request = server.last_request
     assert request.operation == name
     assert request.method == op.method
     for param, value in zip(op.params, args):
@@ -343,11 +337,19 @@ def test_respond_refuses_unknown_operations_and_faults(server: MockKenarServer) 
 # ---------------------------------------------------------------- faults
 
 
-def test_an_error_status_without_a_body_gets_a_googlerpc_status(server: MockKenarServer) -> None:
-    server.respond("assets_get_cities", status=500)
-    with no_retries(server) as client, pytest.raises(ServiceException) as caught:
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [(400, 3), (401, 16), (403, 7), (404, 5), (409, 6), (429, 8), (499, 1), (500, 13), (501, 12), (503, 14),
+     (504, 4), (418, 2), (502, 2)],
+)
+def test_an_error_status_without_a_body_gets_the_grpc_code_of_that_status(
+    server: MockKenarServer, status: int, code: int
+) -> None:
+    server.respond("assets_get_cities", status=status)
+    with no_retries(server) as client, pytest.raises(ApiException) as caught:
         kenar_api_client.AssetsApi(client).assets_get_cities()
-    assert caught.value.status == 500 and caught.value.code == 2
+    assert caught.value.status == status and caught.value.code == code
+    assert GRPC_CODE_FOR_STATUS.get(status, 2) == code
 
 
 def test_retry_after_is_sent_and_honoured(server: MockKenarServer, client: ApiClient, sleeps: List[float]) -> None:
@@ -513,20 +515,12 @@ def test_the_fixture_is_a_running_server(kenar_mock_server: MockKenarServer, req
     assert cities.cities is not None and cities.cities[0].slug == "ahvaz"
 
 
-def _entry_point_installed() -> bool:
-    from importlib.metadata import entry_points
-
-    found = entry_points()
-    group = found.select(group="pytest11") if hasattr(found, "select") else found.get("pytest11", [])
-    return any(ep.value == "kenar_api_client.pytest_plugin" for ep in group)
-
-
 def test_pyproject_declares_the_plugin_entry_point() -> None:
     text = (REPO / "pyproject.toml").read_text(encoding="utf-8")
     assert '[project.entry-points.pytest11]\nkenar_api_client = "kenar_api_client.pytest_plugin"' in text
 
 
-def test_another_project_gets_the_fixture_from_the_plugin(tmp_path: Path) -> None:
+def test_another_project_gets_the_fixture_from_the_plugin(tmp_path: Path, plugin_args: List[str]) -> None:
     """A project with no conftest of its own: the fixture must come from the installed plugin."""
     (tmp_path / "test_app.py").write_text(
         textwrap.dedent(
@@ -544,8 +538,7 @@ def test_another_project_gets_the_fixture_from_the_plugin(tmp_path: Path) -> Non
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
     env.pop("PYTEST_ADDOPTS", None)
     env.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
-    # installed (pip install .): the entry point loads it; a bare clone names it with -p
-    plugin_args = [] if _entry_point_installed() else ["-p", "kenar_api_client.pytest_plugin"]
+    # installed (pip install .): the entry point loads it; a bare clone names it with -p (see conftest)
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *plugin_args, str(tmp_path)],
         cwd=tmp_path,

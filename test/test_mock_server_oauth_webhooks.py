@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 import urllib.request
-from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Any, Iterator, List, Tuple
+from typing import Any, Iterator, List
 
 import pytest
 
 import kenar_api_client
 from kenar_api_client import webhooks
-from kenar_api_client.testing import MockKenarServer
+from kenar_api_client.testing import MockKenarServer, WebhookReceiver
 
 REDIRECT = "http://127.0.0.1/oauth/callback"
 
@@ -59,46 +57,17 @@ def test_tokens_not_issued_by_the_server_are_refused_when_asked() -> None:
         assert "expired or unknown" in (error.value.message or "")
 
 
-class _Receiver(BaseHTTPRequestHandler):
-    key = "panel-identification-key"
-    events: List[webhooks.Event] = []
-
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        try:
-            event = webhooks.parse_event(body, self.headers.get("Authorization"), self.key)
-        except webhooks.WebhookError as error:
-            self.send_response(error.http_status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        self.events.append(event)
-        self.send_response(200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
+KEY = "panel-identification-key"
 
 
 @pytest.fixture
-def receiver() -> Iterator[Tuple[str, List[webhooks.Event]]]:
-    httpd = HTTPServer(("127.0.0.1", 0), _Receiver)
-    _Receiver.events = []
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/kenar/events", _Receiver.events
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+def receiver() -> Iterator[WebhookReceiver]:
+    with WebhookReceiver(KEY) as app:
+        yield app
 
 
-def test_deliver_event_reaches_a_receiver_with_the_right_key(
-    server: MockKenarServer, receiver: Tuple[str, List[webhooks.Event]]
-) -> None:
-    url, events = receiver
+def test_deliver_event_reaches_a_receiver_with_the_right_key(server: MockKenarServer, receiver: WebhookReceiver) -> None:
+    url, events = receiver.events_url, receiver.events
     event = {
         "type": "NEW_MESSAGE",
         "metadata": {"app": "demo"},
@@ -111,31 +80,32 @@ def test_deliver_event_reaches_a_receiver_with_the_right_key(
             "sender": {"side": "BUYER", "type": "HUMAN"},
         },
     }
-    assert server.deliver_event(url, event, _Receiver.key) == (200, b"ok")
+    assert server.deliver_event(url, event, KEY) == (200, b"ok")
     assert len(events) == 1 and isinstance(events[0], webhooks.NewMessageEvent)
     assert events[0].new_message.text == "سلام"
 
-    status, _ = server.deliver_event(url, event, "not-the-key")
-    assert status == 401
+    status, body = server.deliver_event(url, event, "not-the-key")
+    assert status == 401 and b"not-the-key" not in body and KEY.encode() not in body
     assert len(events) == 1
+    assert [r.method for r in receiver.requests] == ["POST", "POST"]
+    assert server.deliver_event(receiver.url + "/elsewhere", event, KEY)[0] == 404
+
+
+def test_a_receiver_hands_events_to_a_callback_and_answers_413_over_its_limit() -> None:
+    seen: List[webhooks.Event] = []
+    with WebhookReceiver(KEY, max_body_size=200, on_event=seen.append) as app, MockKenarServer() as server:
+        small = {"type": "USER_ACCESS_REVOCATION", "user_access_revocation": {"user_id": "u-1"}}
+        assert server.deliver_event(app.events_url, small, KEY) == (200, b"ok")
+        assert isinstance(seen[0], webhooks.UserAccessRevocationEvent) and app.events == seen
+        status, _ = server.deliver_event(app.events_url, dict(small, pad="p" * 300), KEY)
+        assert status == 413 and len(seen) == 1
 
 
 def test_routes_accept_template_names_that_are_not_python_names() -> None:
-    from kenar_api_client._op_types import PATH, Operation, Param
-    from kenar_api_client.testing import _Route
+    from kenar_api_client.testing._routes import compile_template
 
-    op = Operation(
-        name="reports_get",
-        api="ReportsApi",
-        operation_id="Reports_Get",
-        method="GET",
-        path="/v1/reports/{report.id}/items/{item}",
-        params=(Param("report_id", PATH, "str", True, wire="report.id"), Param("item", PATH, "str", True)),
-        returns="object",
-        returns_module=None,
-        auth=("APIKey",),
-    )
-    route = _Route(op)
-    match = route.regex.match("/v1/reports/r%2F1/items/7")
-    assert match is not None
-    assert dict(zip(route.names, match.groups())) == {"report.id": "r%2F1", "item": "7"}
+    match, literal = compile_template("/v1/reports/{report.id}/items/{item}")
+    assert match("/v1/reports/r%2F1/items/7") == {"report.id": "r/1", "item": "7"}
+    assert match("/v1/reports/r/1/items/7") is None  # a parameter is one segment
+    assert match("/v1/reports/r1/items/7/") is None
+    assert literal == len("/v1/reports//items/")

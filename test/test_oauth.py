@@ -374,7 +374,7 @@ def test_server_scripted_delay_and_drop_and_stop_is_quick() -> None:
         http.request("POST", server.token_url, body=b"")
     server.enqueue(200, {"never": "sent"}, delay=30)
     worker = threading.Thread(
-        target=lambda: pytest.raises(Exception, http.request, "POST", server.token_url, body=b""), daemon=True
+        target=lambda: pytest.raises(urllib3.exceptions.HTTPError, http.request, "POST", server.token_url, body=b""), daemon=True
     )
     worker.start()
     deadline = time.monotonic() + 5

@@ -14,9 +14,9 @@ from typing import Any, Dict, Iterator, List, Tuple
 import pytest
 import urllib3
 
-from kenar_api_client._oauth_server import OAuthServer
 from kenar_api_client.configuration import Configuration
 from kenar_api_client.exceptions import ApiConnectionError, ApiProtocolError, ApiReadTimeoutError, TransportError
+from kenar_api_client.testing import Answer, LoopbackServer, MockKenarServer, OAuthServer, RecordedRequest
 from kenar_api_client.oauth import (
     OAuthClient,
     OAuthError,
@@ -474,49 +474,28 @@ def test_no_secret_in_logs_errors_or_reprs(server: OAuthServer, client: OAuthCli
 # ------------------------------------------------------------------ end to end with the ApiClient
 
 
-class _KenarStub:
+class _KenarStub(LoopbackServer):
     """GET /v1/open-platform/users, answering 401 unless the bearer token is one the OAuth server honours."""
 
     def __init__(self, oauth: OAuthServer, api_key: str) -> None:
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
+        super().__init__()
+        self.oauth = oauth
+        self.api_key = api_key
         self.calls: List[Tuple[str, str]] = []  # (X-API-Key, Authorization) per request
-        stub = self
+        self.start()
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                auth = self.headers.get("Authorization", "")
-                stub.calls.append((self.headers.get("X-API-Key", ""), auth))
-                grant = oauth.access_grant(auth[len("Bearer "):]) if auth.startswith("Bearer ") else None
-                if self.path != "/v1/open-platform/users":
-                    status, payload = 404, {"code": 5, "message": "not found", "details": []}
-                elif self.headers.get("X-API-Key") != api_key or grant is None:
-                    status, payload = 401, {"code": 16, "message": "invalid access token", "details": []}
-                else:
-                    status, payload = 200, {"user_id": grant.user_id, "phone_numbers": []}
-                    if grant.has_scope("USER_PHONE"):
-                        payload["phone_number"] = "09120000000"
-                body = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    def answer(self, request: RecordedRequest) -> Answer:
+        auth = request.headers.get("Authorization") or ""
+        self.calls.append((request.headers.get("X-API-Key") or "", auth))
+        grant = self.oauth.access_grant(auth[len("Bearer ") :]) if auth.startswith("Bearer ") else None
+        if request.method != "GET" or request.path != "/v1/open-platform/users":
+            return Answer(404, {"code": 5, "message": "not found", "details": []})
+        if request.headers.get("X-API-Key") != self.api_key or grant is None:
+            return Answer(401, {"code": 16, "message": "invalid access token", "details": []})
+        payload: Dict[str, Any] = {"user_id": grant.user_id, "phone_numbers": []}
+        if grant.has_scope("USER_PHONE"):
+            payload["phone_number"] = "09120000000"
+        return Answer(200, payload)
 
 
 @pytest.fixture
@@ -652,3 +631,18 @@ def test_the_guide_example_runs(server: OAuthServer, monkeypatch: pytest.MonkeyP
         ]
     finally:
         kenar.close()
+
+
+def test_the_guide_testing_example_runs() -> None:
+    """docs/guides/oauth.md's Testing section, run as printed."""
+    import re
+    from pathlib import Path
+
+    guide = (Path(__file__).resolve().parent.parent / "docs" / "guides" / "oauth.md").read_text(encoding="utf-8")
+    section = guide[guide.index("## Testing") :]
+    example = re.search(r"```python\n(.*?)```", section, re.S)
+    assert example is not None and "MockKenarServer" in example.group(1)
+    namespace: Dict[str, Any] = {}
+    exec(compile(example.group(1), "oauth.md#testing", "exec"), namespace)
+    assert isinstance(namespace["server"], MockKenarServer)
+    assert namespace["server"].oauth.redirect_uris == [namespace["REDIRECT"]]

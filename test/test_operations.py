@@ -8,10 +8,8 @@ official reference page), the request-control keywords, and the variants.
 
 from __future__ import annotations
 
-import enum
 import json
-import typing
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 import urllib3
@@ -20,9 +18,9 @@ from pydantic import BaseModel
 import kenar_api_client
 from kenar_api_client import ApiClient, ApiResponse, EventsApi
 from kenar_api_client._op_types import BODY, PATH, QUERY, Operation
+from kenar_api_client._shapes import ANY, BOOL, DICT, ENUM, FLOAT, INT, LIST, MODEL, STR, Shape, first_meaningful_member, shape_of
 from kenar_api_client._op_table import OPERATIONS
 from kenar_api_client.exceptions import ApiValueError, NotFoundException
-from kenar_api_client.models._base import KenarModel
 from kenar_api_client.testing import MockKenarServer, sample_value
 
 API_KEY = "test-api-key"
@@ -54,38 +52,31 @@ QUERY_INT = 20
 
 def _value_for(annotation: Any, name: str, depth: int = 0) -> Tuple[Any, Any]:
     """(python value, the JSON it must become) for a field annotation."""
-    origin = typing.get_origin(annotation)
-    args = typing.get_args(annotation)
-    if origin is typing.Union:
-        return _value_for(next(a for a in args if a is not type(None)), name, depth)
-    if origin is typing.Annotated:
-        return _value_for(args[0], name, depth)
-    if origin in (list, List):
-        py, js = _value_for(args[0], name, depth + 1)
+    return _value_for_shape(shape_of(annotation), name, depth)
+
+
+def _value_for_shape(shape: Shape, name: str, depth: int) -> Tuple[Any, Any]:
+    if shape.kind == LIST:
+        assert shape.item is not None
+        py, js = _value_for_shape(shape.item, name, depth + 1)
         return [py], [js]
-    if origin in (dict, Dict):
-        if len(args) == 2 and args[1] is not Any:
-            py, js = _value_for(args[1], name, depth + 1)
+    if shape.kind == DICT:
+        if shape.item is not None and shape.item.kind != ANY:
+            py, js = _value_for_shape(shape.item, name, depth + 1)
             return {"key": py}, {"key": js}
         return {"key": "value", "n": 1}, {"key": "value", "n": 1}
-    if annotation is Any:
-        return "any", "any"
-    if isinstance(annotation, type):
-        if issubclass(annotation, KenarModel):
-            return build_model(annotation, depth + 1)
-        if issubclass(annotation, enum.Enum):
-            member = next((m for m in annotation if "UNSPECIFIED" not in m.name), next(iter(annotation)))
-            return member, member.value
-        if issubclass(annotation, bool):
-            return True, True
-        if issubclass(annotation, int):
-            return 3, 3
-        if issubclass(annotation, float):
-            return 2.5, 2.5
-        if issubclass(annotation, str):
-            value = STRINGS.get(name, f"{name}-value")
-            return value, value
-    raise AssertionError(f"no test value for {name}: {annotation!r}")
+    if shape.kind == MODEL:
+        return build_model(shape.cls, depth + 1)
+    if shape.kind == ENUM:
+        member = first_meaningful_member(shape.cls)
+        return member, member.value
+    if shape.kind == STR:
+        value = STRINGS.get(name, f"{name}-value")
+        return value, value
+    scalars = {BOOL: (True, True), INT: (3, 3), FLOAT: (2.5, 2.5), ANY: ("any", "any")}
+    if shape.kind in scalars:
+        return scalars[shape.kind]
+    raise AssertionError(f"no test value for {name}: {shape!r}")
 
 
 def build_model(cls: Any, depth: int = 0) -> Tuple[Any, Dict[str, Any]]:
@@ -146,19 +137,9 @@ def answer_for(op: Operation) -> Any:
     return sample_value(model)
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[MockKenarServer]:
-    with MockKenarServer(api_key=API_KEY, access_token=TOKEN) as srv:
-        yield srv
-
-
-@pytest.fixture()
-def client(server: MockKenarServer) -> Iterator[ApiClient]:
-    server.reset()
-    config = server.configuration()
-    config.retries = 0
-    with ApiClient(config) as api_client:
-        yield api_client
+# the `server` and `client` fixtures come from conftest.py: a server that accepts exactly these
+# credentials, and one attempt per call
+pytestmark = [pytest.mark.mock_server(api_key=API_KEY, access_token=TOKEN), pytest.mark.no_retries]
 
 
 def api_for(op: Operation, client: ApiClient) -> Any:

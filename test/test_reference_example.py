@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Iterator, List
+from typing import List
 
 import pytest
 
@@ -25,13 +25,15 @@ def _python_blocks(markdown: str) -> List[str]:
     return re.findall(r"```python\n(.*?)```", markdown, flags=re.S)
 
 
-@pytest.fixture()
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[MockKenarServer]:
+# the `server` fixture (conftest.py) accepts exactly these credentials (anything else is a 401),
+# and the examples read them from the environment
+pytestmark = pytest.mark.mock_server(api_key=API_KEY, access_token=ACCESS_TOKEN)
+
+
+@pytest.fixture(autouse=True)
+def credentials_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("API_KEY", API_KEY)
     monkeypatch.setenv("ACCESS_TOKEN", ACCESS_TOKEN)
-    # the server accepts exactly these credentials (anything else is a 401)
-    with MockKenarServer(api_key=API_KEY, access_token=ACCESS_TOKEN) as srv:
-        yield srv
 
 
 def _run(code: str, server: MockKenarServer) -> None:

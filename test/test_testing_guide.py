@@ -18,14 +18,6 @@ def _blocks() -> List[str]:
     return _BLOCK.findall(GUIDE.read_text(encoding="utf-8"))
 
 
-def _entry_point_installed() -> bool:
-    from importlib.metadata import entry_points
-
-    found = entry_points()
-    group = found.select(group="pytest11") if hasattr(found, "select") else found.get("pytest11", [])
-    return any(ep.value == "kenar_api_client.pytest_plugin" for ep in group)
-
-
 def test_the_guide_has_the_examples_it_promises() -> None:
     blocks = _blocks()
     text = "\n".join(blocks)
@@ -35,7 +27,7 @@ def test_the_guide_has_the_examples_it_promises() -> None:
         assert needle in text, needle
 
 
-def test_every_example_of_the_guide_runs(tmp_path: Path) -> None:
+def test_every_example_of_the_guide_runs(tmp_path: Path, plugin_args: List[str]) -> None:
     blocks = _blocks()
     for number, code in enumerate(blocks, 1):
         # plain scripts run while pytest imports them; test functions run as tests
@@ -46,7 +38,6 @@ def test_every_example_of_the_guide_runs(tmp_path: Path) -> None:
     for name in ("PYTEST_ADDOPTS", "PYTEST_DISABLE_PLUGIN_AUTOLOAD", "KENAR_API_KEY", "KENAR_HOST"):
         env.pop(name, None)
     # the user's situation: the SDK installed, its plugin found through the entry point
-    plugin_args = [] if _entry_point_installed() else ["-p", "kenar_api_client.pytest_plugin"]
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *plugin_args, str(tmp_path)],
         cwd=tmp_path,

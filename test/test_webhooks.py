@@ -7,9 +7,9 @@ import json
 import re
 import threading
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
 
 import pytest
 
@@ -28,6 +28,7 @@ from kenar_api_client.models.message_sender import MessageSender
 from kenar_api_client.models.message_video_data import MessageVideoData
 from kenar_api_client.models.message_voice_data import MessageVoiceData
 from kenar_api_client.models.payment_transaction import PaymentTransaction
+from kenar_api_client.testing import Answer, LoopbackServer, RecordedRequest, WebhookReceiver
 from kenar_api_client.webhooks import (
     Event,
     NewChatbotMessageEvent,
@@ -171,7 +172,7 @@ class TestErrors:
             (b"", "not valid JSON"),
             (b"{", "not valid JSON"),
             (b"hello", "not valid JSON"),
-            (b"\xff\xfe\xfa", "not valid JSON"),
+            (b"\xff\xfe\xfa", "not UTF-8"),
             (b'{"type": "X", "n": NaN}', "not valid JSON"),
             (b'{"type": "X", "n": -Infinity}', "not valid JSON"),
             (b"[]", "an array"),
@@ -261,6 +262,80 @@ class TestErrors:
 
 
 # ----------------------------------------------------------------------- events
+
+
+class TestEncodingsAndAmbiguity:
+    """Issue 15 item 12: what is refused beyond malformed JSON, and what ``max_body_size`` takes."""
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            b'{"type": "X", "a": "\\ud800"}',  # a lone high surrogate, escaped
+            b'{"type": "X", "a": "x\\udfffy"}',  # a lone low surrogate
+            b'{"type": "X", "\\udc00": 1}',  # in a key
+            b'{"type": "X", "a": ["\\ud83d"]}',  # half a pair, in a list
+            b'{"type": "X", "a": "\xed\xa0\x80"}',  # a surrogate encoded as UTF-8 bytes (not UTF-8)
+        ],
+    )
+    def test_lone_surrogates_are_refused(self, body: bytes) -> None:
+        with pytest.raises(WebhookPayloadError) as caught:
+            parse_event(body, KEY, KEY)
+        assert caught.value.http_status == 400
+
+    def test_a_surrogate_pair_is_one_character_and_round_trips(self) -> None:
+        event = parse_event(b'{"type": "X", "a": "\\ud83d\\ude00"}', KEY, KEY)
+        assert event.raw["a"] == "\U0001F600"
+        assert json.loads(event.model_dump_json())["a"] == "\U0001F600"
+        headers, body = webhooks.build_delivery(event, KEY)
+        assert parse_event(body, headers["Authorization"], KEY).raw == event.raw
+
+    @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "latin-1"])
+    def test_bodies_that_are_not_utf8_are_refused(self, encoding: str) -> None:
+        body = json.dumps({"type": "X", "name": "é"}, ensure_ascii=False).encode(encoding)
+        with pytest.raises(WebhookPayloadError, match="not UTF-8"):
+            parse_event(body, KEY, KEY)
+
+    def test_a_utf8_byte_order_mark_is_ignored(self) -> None:
+        body = "\ufeff" + json.dumps(new_message("TEXT"), ensure_ascii=False)
+        assert parse_event(body.encode("utf-8"), KEY, KEY).raw == new_message("TEXT")
+        assert parse_event(body, KEY, KEY).raw == new_message("TEXT")
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            b'{"type": "NEW_MESSAGE", "type": "USER_ACCESS_REVOCATION"}',
+            b'{"type": "X", "metadata": {"a": 1, "a": 2}}',
+            b'{"type": "X", "list": [{"k": 1, "k": 1}]}',
+        ],
+    )
+    def test_duplicate_keys_are_refused(self, body: bytes) -> None:
+        with pytest.raises(WebhookPayloadError, match="appears more than once"):
+            parse_event(body, KEY, KEY)
+
+    def test_max_body_size_none_means_no_limit(self) -> None:
+        body = json.dumps({"type": "X", "pad": "p" * (webhooks.DEFAULT_MAX_BODY_SIZE + 10)}).encode()
+        with pytest.raises(WebhookPayloadError) as caught:
+            parse_event(body, KEY, KEY)
+        assert caught.value.http_status == 413
+        assert parse_event(body, KEY, KEY, max_body_size=None).raw["type"] == "X"
+        assert webhooks.parse_session_init(b"{}", KEY, KEY, max_body_size=None).post_token is None
+        assert webhooks.parse_dynamic_action(b"{}", KEY, KEY, max_body_size=None).touchpoint is None
+
+    def test_max_body_size_zero_refuses_any_body(self) -> None:
+        with pytest.raises(WebhookPayloadError) as caught:
+            parse_event(b"{}", KEY, KEY, max_body_size=0)
+        assert caught.value.http_status == 413
+
+    @pytest.mark.parametrize("limit", ["1000", 10.5, True])
+    def test_a_max_body_size_of_the_wrong_type_is_a_clear_type_error(self, limit: Any) -> None:
+        with pytest.raises(TypeError, match="max_body_size must be an int"):
+            parse_event(b"{}", KEY, KEY, max_body_size=limit)
+        with pytest.raises(TypeError, match="max_body_size"):  # before the key is even checked
+            parse_event(b"{}", "wrong", KEY, max_body_size=limit)
+
+    def test_a_negative_max_body_size_is_a_value_error(self) -> None:
+        with pytest.raises(ValueError, match="must not be negative"):
+            parse_event(b"{}", KEY, KEY, max_body_size=-1)
 
 
 class TestChatMessages:
@@ -660,6 +735,10 @@ class TestBuildDelivery:
         with pytest.raises(ValueError):
             webhooks.build_delivery({"type": "X"}, key)
 
+    def test_refuses_text_utf8_cannot_carry(self) -> None:
+        with pytest.raises(ValueError, match="lone surrogate"):
+            webhooks.build_delivery({"type": "X", "a": "\ud800"}, KEY)
+
     def test_refuses_other_event_types(self) -> None:
         with pytest.raises(TypeError):
             webhooks.build_delivery(["not", "an", "event"], KEY)  # type: ignore[arg-type]
@@ -674,63 +753,42 @@ def test_public_names() -> None:
 # ----------------------------------------------------------------------- over HTTP
 
 
-class _Receiver(BaseHTTPRequestHandler):
-    """A minimal app: events at /events, callbacks at /session and /action."""
+def _session(request: RecordedRequest) -> Answer:
+    parsed = webhooks.parse_session_init(request.body, request.headers.get("Authorization"), KEY)
+    reply = webhooks.SessionInitResponse(url=f"https://app.example.ir/s/{parsed.post_token}")
+    return Answer(200, body=reply.to_body())
 
-    received: List[Event] = []
-    limit = 64 * 1024
-    key = KEY
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-        length = int(self.headers.get("Content-Length", "0"))
-        if length > self.limit:
-            self._answer(413, b"")
-            return
-        body = self.rfile.read(length)
-        authorization = self.headers.get("Authorization")
+def _action(request: RecordedRequest) -> Answer:
+    webhooks.parse_dynamic_action(request.body, request.headers.get("Authorization"), KEY)
+    action = AddonsAction(open_direct_link="https://app.example.ir/a")
+    return Answer(200, body=webhooks.DynamicActionResponse(action=action, text_message="ok").to_body())
+
+
+def _callback(read: Callable[[RecordedRequest], Answer]) -> Callable[[RecordedRequest], Answer]:
+    def answer(request: RecordedRequest) -> Answer:
         try:
-            if self.path == "/events":
-                self.received.append(webhooks.parse_event(body, authorization, self.key, max_body_size=self.limit))
-                self._answer(200, b"{}")
-            elif self.path == "/session":
-                request = webhooks.parse_session_init(body, authorization, self.key)
-                reply = webhooks.SessionInitResponse(url=f"https://app.example.ir/s/{request.post_token}")
-                self._answer(200, reply.to_body())
-            elif self.path == "/action":
-                webhooks.parse_dynamic_action(body, authorization, self.key)
-                action = AddonsAction(open_direct_link="https://app.example.ir/a")
-                self._answer(200, webhooks.DynamicActionResponse(action=action, text_message="ok").to_body())
-            else:
-                self._answer(404, b"")
+            return read(request)
         except webhooks.WebhookError as exc:
-            self._answer(exc.http_status, json.dumps({"error": str(exc)}).encode())
+            return Answer(exc.http_status, {"error": str(exc)})
 
-    def _answer(self, status: int, body: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
-        pass
+    return answer
 
 
 @pytest.fixture()
-def receiver() -> Iterator[Tuple[str, int]]:
-    _Receiver.received = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[0], server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+def receiver() -> Iterator[WebhookReceiver]:
+    """A minimal app: events at /events (64 KiB at most), callbacks at /session and /action."""
+    with WebhookReceiver(KEY, path="/events", max_body_size=64 * 1024) as app:
+        app.add_handler("/session", _callback(_session))
+        app.add_handler("/action", _callback(_action))
+        yield app
 
 
-def _post(address: Tuple[str, int], path: str, headers: Dict[str, str], body: bytes) -> Tuple[int, bytes]:
+def _post(
+    address: Union[Tuple[str, int], LoopbackServer], path: str, headers: Dict[str, str], body: bytes
+) -> Tuple[int, bytes]:
+    if isinstance(address, LoopbackServer):
+        address = (address.host, address.port)
     connection = http.client.HTTPConnection(*address, timeout=5)
     try:
         connection.request("POST", path, body=body, headers=headers)
@@ -741,7 +799,7 @@ def _post(address: Tuple[str, int], path: str, headers: Dict[str, str], body: by
 
 
 class TestOverHttp:
-    def test_every_event_type_end_to_end(self, receiver: Tuple[str, int]) -> None:
+    def test_every_event_type_end_to_end(self, receiver: WebhookReceiver) -> None:
         bodies = [new_message(t) for t in CHAT_TYPES] + [
             sample("new_chatbot_message"),
             sample("user_access_revocation"),
@@ -754,7 +812,7 @@ class TestOverHttp:
             headers, raw = webhooks.build_delivery(body, KEY)
             status, _ = _post(receiver, "/events", headers, raw)
             assert status == 200
-        received = _Receiver.received
+        received = receiver.events
         assert [event.raw for event in received] == bodies
         assert [type(event).__name__ for event in received[-6:]] == [
             "NewChatbotMessageEvent",
@@ -767,12 +825,12 @@ class TestOverHttp:
         assert received[0].new_message.text == "سلام، هنوز موجوده؟"
         assert received[0].new_message.sent_at == SENT_AT
 
-    def test_non_ascii_key_over_http(self, receiver: Tuple[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_non_ascii_key_over_http(self, receiver: WebhookReceiver, monkeypatch: pytest.MonkeyPatch) -> None:
         key = "کلید-۱۲۳"
-        monkeypatch.setattr(_Receiver, "key", key)
+        receiver.identification_key = key
         body = new_message("TEXT")
         raw = json.dumps(body).encode()
-        connection = http.client.HTTPConnection(*receiver, timeout=5)
+        connection = http.client.HTTPConnection(receiver.host, receiver.port, timeout=5)
         try:
             connection.putrequest("POST", "/events")
             connection.putheader("Content-Type", "application/json")
@@ -782,9 +840,9 @@ class TestOverHttp:
             assert connection.getresponse().status == 200
         finally:
             connection.close()
-        assert _Receiver.received[-1].raw == body
+        assert receiver.events[-1].raw == body
 
-    def test_refusals_over_http(self, receiver: Tuple[str, int]) -> None:
+    def test_refusals_over_http(self, receiver: WebhookReceiver) -> None:
         headers, raw = webhooks.build_delivery(new_message("TEXT"), KEY)
         status, answer = _post(receiver, "/events", {**headers, "Authorization": "guess"}, raw)
         assert status == 401 and KEY.encode() not in answer and b"guess" not in answer
@@ -794,9 +852,9 @@ class TestOverHttp:
         assert _post(receiver, "/events", headers, b"<xml/>")[0] == 400
         assert _post(receiver, "/events", headers, b"[" * 20_000 + b"]" * 20_000)[0] == 400
         assert _post(receiver, "/events", headers, b'{"type": "X", "pad": "' + b"p" * 70_000 + b'"}')[0] == 413
-        assert _Receiver.received == []
+        assert receiver.events == []
 
-    def test_callbacks_over_http(self, receiver: Tuple[str, int]) -> None:
+    def test_callbacks_over_http(self, receiver: WebhookReceiver) -> None:
         headers = {"Content-Type": "application/json", "Authorization": KEY, "API-Version": "2"}
         status, answer = _post(receiver, "/session", headers, json.dumps(sample("session_init")).encode())
         assert status == 200 and json.loads(answer) == {"url": "https://app.example.ir/s/wZ3kPq1R"}

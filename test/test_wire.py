@@ -3,7 +3,7 @@ arguments refused before anything is sent."""
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -15,19 +15,8 @@ from kenar_api_client.exceptions import ApiTypeError, ApiValueError
 from kenar_api_client.testing import MockKenarServer
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[MockKenarServer]:
-    with MockKenarServer() as srv:
-        yield srv
-
-
-@pytest.fixture()
-def client(server: MockKenarServer) -> Iterator[ApiClient]:
-    server.reset()
-    config = server.configuration()
-    config.retries = 0
-    with ApiClient(config) as api_client:
-        yield api_client
+# the `server` and `client` fixtures come from conftest.py: one attempt per call here
+pytestmark = pytest.mark.no_retries
 
 
 # ---------------------------------------------------------------------------- path parameters

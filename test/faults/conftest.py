@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-from typing import Iterator
 
 import pytest
 
@@ -12,21 +11,10 @@ from kenar_api_client.api.finder_api import FinderApi
 from kenar_api_client.api.payment_api import PaymentApi
 from kenar_api_client.api.post_api import PostApi
 from kenar_api_client.api_client import ApiClient
-from kenar_api_client.testing import MockKenarServer
 
 
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[MockKenarServer]:
-    with MockKenarServer() as mock:
-        yield mock
-
-
-@pytest.fixture
-def server(shared_server: MockKenarServer) -> Iterator[MockKenarServer]:
-    """One server per module, emptied around each test (stopping a server costs a poll interval)."""
-    shared_server.reset()
-    yield shared_server
-    shared_server.reset()
+# `server` and `client` come from test/conftest.py (a fresh server per test: starting and stopping one
+# costs about a millisecond)
 
 
 @pytest.fixture

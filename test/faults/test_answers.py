@@ -91,7 +91,7 @@ def test_malformed_json_for_an_untyped_answer(server: MockKenarServer, client):
 
 
 def test_json_that_does_not_fit_the_model(server: MockKenarServer, finder: FinderApi):
-    server.respond(GET_POST, json={"token": 12345, "chat_enabled": "maybe"})
+    server.respond(GET_POST, json={"token": 12345, "chat_enabled": "maybe"}, check=False)
 
     with pytest.raises(ResponseDecodeError) as caught:
         finder.finder_get_post("tok")
@@ -145,6 +145,7 @@ def test_unknown_enum_value_and_unknown_field_in_a_200(server: MockKenarServer, 
             "brand_new_field": {"nested": [1, 2]},
             "business_data": {"business_ref": "b1", "another_new_one": True},
         },
+        check=False,  # a value the API does not define (yet)
     )
 
     post = finder.finder_get_post("tok")
@@ -270,7 +271,7 @@ FAULT_ANSWERS = {
     "hang": {"fault": "hang"},
     "html": {"body": "<html/>", "headers": {"Content-Type": "text/html"}},
     "empty": {"body": b""},
-    "wrong-shape": {"json": {"message": ["not", "a", "string"]}},
+    "wrong-shape": {"json": {"message": ["not", "a", "string"]}, "check": False},
     "400": {"status": 400},
     "429": {"status": 429, "headers": {"Retry-After": "9999"}},
     "500": {"status": 500},
@@ -291,7 +292,7 @@ def test_every_fault_raises_an_sdk_exception(server: MockKenarServer, client, fa
         lambda: chat.chat_api_conversation_send_message("c", ChatAPIConversationSendMessageBody(message="m")),
         lambda: chat.chat_api_get_conversation("c"),
     ):
-        with pytest.raises(Exception) as caught:
+        with pytest.raises(OpenApiException) as caught:
             call()
         sdk_error(caught.value, OpenApiException)
     assert len(server.requests) == 2

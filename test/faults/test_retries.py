@@ -125,19 +125,26 @@ def test_status_error_after_the_last_attempt_says_how_many(server: MockKenarServ
 # ---------------------------------------------------------------- 429 and Retry-After
 
 
-def test_429_retry_after_is_really_waited_for(server: MockKenarServer):
+def test_429_retry_after_is_waited_for_between_the_attempts(server: MockKenarServer):
+    # the injected clock moves only when the retry loop sleeps: no real waiting
+    now = [1000.0]
+    waits = []
+
+    def sleep(seconds: float) -> None:
+        waits.append((seconds, len(server.requests_for(GET_POST))))
+        now[0] += seconds
+
     config = server.configuration()
-    config.retries = RetryPolicy(jitter=False)  # the real time.sleep
+    config.retries = RetryPolicy(jitter=False, sleep=sleep, clock=lambda: now[0])
     server.respond(GET_POST, status=429, headers={"Retry-After": "1"})
 
     with ApiClient(config) as client:
-        started = time.monotonic()
         FinderApi(client).finder_get_post("tok")
-        elapsed = time.monotonic() - started
 
-    first, second = server.requests_for(GET_POST)
-    assert second.received_at - first.received_at >= 1.0
-    assert 1.0 <= elapsed < 5.0
+    assert waits == [(1.0, 1)]  # one wait of Retry-After's second, after the first attempt and before the second
+    assert len(server.requests_for(GET_POST)) == 2
+    assert now[0] == 1001.0
+    assert RetryPolicy().sleep is time.sleep and RetryPolicy().clock is time.monotonic  # by default, real time
 
 
 def test_429_retry_after_seconds_is_honoured_for_post_too(server: MockKenarServer, chat: ChatAPIApi, sleeps):

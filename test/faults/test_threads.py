@@ -11,7 +11,7 @@ import pytest
 
 from kenar_api_client.api.finder_api import FinderApi
 from kenar_api_client.api_client import ApiClient
-from kenar_api_client.exceptions import NotFoundException, ServiceException
+from kenar_api_client.exceptions import NotFoundException, ServiceException, UnauthorizedException
 from kenar_api_client.retry import RetryPolicy
 from kenar_api_client.testing import Answer, MockKenarServer, RecordedRequest
 
@@ -129,6 +129,6 @@ def test_requests_that_fail_the_checks_never_reach_compute(server: MockKenarServ
     config = server.configuration()
     config.api_key.clear()
     with ApiClient(config) as client:
-        with pytest.raises(Exception):  # noqa: B017 - 401, checked elsewhere
+        with pytest.raises(UnauthorizedException):
             FinderApi(client).finder_get_post("a")
     assert calls == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 import time
 
 import pytest
@@ -14,7 +15,7 @@ from kenar_api_client.configuration import DEFAULT_TIMEOUT, Configuration
 from kenar_api_client.exceptions import ApiReadTimeoutError, ApiTimeoutError, ApiValueError, TransportError
 from kenar_api_client.models.chat_api_conversation_send_message_body import ChatAPIConversationSendMessageBody
 from kenar_api_client.retry import RetryPolicy
-from kenar_api_client.testing import Answer, MockKenarServer
+from kenar_api_client.testing import Answer, MockKenarServer, RecordedRequest
 
 from fault_helpers import sdk_error
 
@@ -139,7 +140,15 @@ def test_a_hung_server_does_not_block_other_threads(server: MockKenarServer, cli
     # one call hangs until its timeout while others on the same client go through
     client.configuration.timeout = 0.5
     client.configuration.retries = RetryPolicy.none()
-    server.respond_with(GET_POST, lambda r: Answer(fault="hang") if r.path_params["token"] == "hung" else {})
+    hanging = threading.Event()
+
+    def answer(request: RecordedRequest) -> Any:
+        if request.path_params["token"] != "hung":
+            return {}
+        hanging.set()
+        return Answer(fault="hang")
+
+    server.respond_with(GET_POST, answer)
     api = FinderApi(client)
     errors = []
 
@@ -151,10 +160,11 @@ def test_a_hung_server_does_not_block_other_threads(server: MockKenarServer, cli
 
     thread = threading.Thread(target=hung)
     thread.start()
-    time.sleep(0.05)
-    started = time.monotonic()
+    assert hanging.wait(5), "the hanging request never reached the server"
     for _ in range(5):
         api.finder_get_post("other")
-    assert time.monotonic() - started < 0.4
-    thread.join(2)
+    # all five went through while the first call was still waiting for its answer
+    assert thread.is_alive() and errors == []
+    thread.join(5)
     assert len(errors) == 1 and isinstance(errors[0], ApiReadTimeoutError)
+    assert [r.path_params["token"] for r in server.requests] == ["hung"] + ["other"] * 5

@@ -31,6 +31,8 @@ CHAT_UPLOAD_PREFIX = "/upload/"
 POST_IMAGE_PATH = "/mock-upload/post-image"
 POST_VIDEO_PATH = "/mock-upload/post-video"
 ADDON_IMAGE_PATH = "/mock-upload/addon-image"
+#: the path prefixes the mock server hands to :meth:`MockUploads.handle`
+UPLOAD_PREFIXES = (CHAT_UPLOAD_PREFIX, POST_IMAGE_PATH, POST_VIDEO_PATH, ADDON_IMAGE_PATH)
 #: the methods the mock's upload-URL answers name
 POST_IMAGE_METHOD = "POST"
 POST_VIDEO_METHOD = "PUT"
