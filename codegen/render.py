@@ -14,7 +14,6 @@ from typing import Dict, Iterable, List, Set
 from codegen.spec import Api, Model, Operation, Param, Spec
 
 PACKAGE = "kenar_api_client"
-VERSION = "0.291.0"
 
 # Hand-written names the package exports next to the generated ones.
 RUNTIME_EXPORTS: Dict[str, str] = {
@@ -205,7 +204,7 @@ def render_package_init(spec: Spec) -> str:
         "Every public name is imported on first use, so ``import kenar_api_client``\n"
         "stays cheap; ``__all__`` lists them all.\n"
     )
-    return render_lazy_package(spec, doc, exports, [f'__version__ = "{VERSION}"', ""])
+    return render_lazy_package(spec, doc, exports, ["from kenar_api_client._version import __version__ as __version__", ""])
 
 
 def render_models_init(spec: Spec) -> str:
@@ -529,6 +528,8 @@ def render_docs_index(spec: Spec) -> str:
 
 README_BEGIN = "<!-- BEGIN GENERATED: endpoint and model tables (python -m codegen) -->"
 README_END = "<!-- END GENERATED -->"
+# The README is also the package index's long description, where relative links break.
+README_DOCS_URL = "https://github.com/kenar-sdk/kenar_api_client/blob/main/docs/"
 
 
 def files(spec: Spec) -> Dict[str, str]:
@@ -559,7 +560,7 @@ def splice_readme(readme: str, spec: Spec) -> str:
     end = readme.find(README_END)
     if start < 0 or end < start:
         return readme
-    return readme[: start + len(README_BEGIN)] + "\n" + render_tables(spec) + readme[end:]
+    return readme[: start + len(README_BEGIN)] + "\n" + render_tables(spec).replace("(docs/", "(" + README_DOCS_URL) + readme[end:]
 
 
 def write_all(spec: Spec, out_dir: Path) -> List[Path]:

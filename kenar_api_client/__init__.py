@@ -7,7 +7,7 @@ Every public name is imported on first use, so ``import kenar_api_client``
 stays cheap; ``__all__`` lists them all.
 """
 
-__version__ = "0.291.0"
+from kenar_api_client._version import __version__ as __version__
 
 import importlib
 from typing import TYPE_CHECKING, Any, Dict, List
