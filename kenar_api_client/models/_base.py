@@ -4,15 +4,23 @@ A generated model module holds only its fields; everything else lives here.
 Models keep fields they do not know (``extra="allow"``) so a response from a
 newer API still parses and its new fields stay readable; enums accept values
 they do not know the same way.
+
+Building is stricter than parsing: a model built from keyword arguments
+(``Model(field=...)``) or changed by assignment refuses an enum value the SDK
+does not know, with pydantic's ``ValidationError`` naming the field, because
+such a value would only earn an error from the server.  Parsing
+(``model_validate``, ``model_validate_json``, ``from_dict``, ``from_json``, the
+answers the SDK decodes, webhook events) keeps the unknown value readable.
 """
 
 from __future__ import annotations
 
 import json
 import pprint
-from enum import Enum
 import threading
-from typing import Any, Dict, FrozenSet, Optional, Set, Type, TypeVar, Union
+from contextvars import ContextVar
+from enum import Enum
+from typing import Any, Dict, FrozenSet, Iterator, Optional, Set, Tuple, Type, TypeVar, Union
 
 from pydantic import BaseModel, ConfigDict
 
@@ -29,6 +37,11 @@ _SHARED_FIELD_SETS: Dict[FrozenSet[str], FrozenSet[str]] = {}
 _SHARED_FIELD_SETS_MAX = 4096
 _SHARED_LOCK = threading.Lock()
 _object_setattr = object.__setattr__
+
+# True while the caller is building a model (keyword arguments, assignment):
+# then KenarEnum refuses values it does not know.  Everywhere else (decoding an
+# answer, a webhook, model_validate) they are kept.
+_BUILDING: ContextVar[bool] = ContextVar("kenar_api_client_building", default=False)
 
 
 def _share(fields_set: Set[str]) -> Any:
@@ -52,6 +65,26 @@ class KenarModel(BaseModel):
         protected_namespaces=(),
     )
 
+    def __init__(self, /, **data: Any) -> None:
+        token = _BUILDING.set(True)
+        try:
+            super().__init__(**data)
+        finally:
+            _BUILDING.reset(token)
+
+    # Not a "custom __init__" to pydantic: it must not route validation (answers
+    # included) through this method, as it would for a model's own __init__.
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    @classmethod
+    def _validate_request(cls: Type[_M], data: Any) -> _M:
+        """Validate ``data`` the caller gave for a request body: as strict as the constructor."""
+        token = _BUILDING.set(True)
+        try:
+            return cls.model_validate(data)
+        finally:
+            _BUILDING.reset(token)
+
     def model_post_init(self, context: Any, /) -> None:
         _object_setattr(self, "__pydantic_fields_set__", _share(self.__pydantic_fields_set__))
 
@@ -62,7 +95,11 @@ class KenarModel(BaseModel):
 
     def __setattr__(self, name: str, value: Any) -> None:
         self._thaw()
-        super().__setattr__(name, value)
+        token = _BUILDING.set(True)
+        try:
+            super().__setattr__(name, value)
+        finally:
+            _BUILDING.reset(token)
 
     def __delattr__(self, name: str) -> None:
         self._thaw()
@@ -77,6 +114,12 @@ class KenarModel(BaseModel):
         copied = super().__deepcopy__(memo)
         copied._thaw()
         return copied
+
+    def __repr_args__(self) -> Iterator[Tuple[Optional[str], Any]]:
+        """Only the fields that hold something: ``repr()`` of an answer stays readable."""
+        for name, value in super().__repr_args__():
+            if value is not None:
+                yield name, value
 
     def to_str(self) -> str:
         """A readable, multi-line rendering of every field (None included)."""
@@ -108,8 +151,18 @@ class KenarEnum(str, Enum):
 
     A value the SDK does not know yet does not fail: it becomes a pseudo-member
     whose ``value`` (and ``name``) is the text the server sent, so code can
-    still read, compare and log it.
+    still read, compare and log it.  Only a model being built by the caller
+    refuses it (see the module's docstring).
+
+    ``str()`` and f-strings give the value itself, as the API spells it, on
+    every Python version (3.11 changed the default to ``Class.MEMBER``).
     """
+
+    def __str__(self) -> str:
+        return str.__str__(self)
+
+    def __format__(self, format_spec: str) -> str:
+        return str.__format__(str.__str__(self), format_spec)
 
     @classmethod
     def from_json(cls: Type[_E], json_str: str) -> _E:
@@ -118,7 +171,7 @@ class KenarEnum(str, Enum):
 
     @classmethod
     def _missing_(cls, value: object) -> Any:
-        if not isinstance(value, str):
+        if not isinstance(value, str) or _BUILDING.get():
             return None
         member = str.__new__(cls, value)
         member._name_ = value
