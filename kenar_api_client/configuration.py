@@ -79,7 +79,7 @@ class _SecretDict(Dict[str, str]):
             _warn_unknown_scheme(name)
         super().update(*args, **kwargs)
 
-    def setdefault(self, name: str, default: str = "") -> str:  # type: ignore[override]
+    def setdefault(self, name: str, default: str = "") -> str:
         _warn_unknown_scheme(name)
         return super().setdefault(name, default)
 

@@ -58,8 +58,8 @@ def test_str_and_format_of_an_enum_are_its_value(value: str) -> None:
     assert str(state) == value
     assert f"{state}" == value
     assert f"{state:>30}" == value.rjust(30)
-    assert "%s" % state == value
-    assert "{}".format(state) == value
+    assert "%s" % state == value  # noqa: UP031
+    assert "{}".format(state) == value  # noqa: UP032
     assert state == value and state.value == value  # the official attributes
     assert repr(state) == f"<PaymentTransactionState.{value}: '{value}'>"
 
