@@ -30,10 +30,38 @@ _E = TypeVar("_E", bound="KenarEnum")
 
 # Every decoded model records which fields it was given, in a set of its own;
 # for a large answer those sets are most of the memory it holds.  Models of a
-# given shape share one frozen copy instead, thawed the moment a model is
-# changed (see __setattr__ / __copy__).  The table is bounded: shapes beyond it
-# simply keep their own set.
-_SHARED_FIELD_SETS: Dict[FrozenSet[str], FrozenSet[str]] = {}
+# given shape share one read-only set instead, replaced by a private copy the
+# moment a model is changed (see __setattr__ / __copy__).  The table is
+# bounded: shapes beyond it simply keep their own set.
+#
+# The shared set must be a real ``set``: pydantic-core reads
+# ``__pydantic_fields_set__`` as one (``model_dump(exclude_unset=True)`` fails
+# on a frozenset in every pydantic 2 release).  Its Python-level mutators
+# raise, so no code can change it for every model of a shape at once; pydantic
+# itself only adds to a model's set on assignment and in model_copy(update=),
+# and both go through the thawing below first.
+
+
+class _SharedFieldsSet(Set[str]):
+    """The ``model_fields_set`` shared by decoded models of one shape: read-only."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError(
+            "model_fields_set is shared by every decoded model of this shape and is read-only; "
+            "assign the field (model.field = value) to mark it as set"
+        )
+
+    def __repr__(self) -> str:
+        return repr(set(self))
+
+    add = discard = remove = pop = clear = update = _refuse
+    difference_update = intersection_update = symmetric_difference_update = _refuse
+    __ior__ = __iand__ = __isub__ = __ixor__ = _refuse  # type: ignore[assignment]
+
+
+_SHARED_FIELD_SETS: Dict[FrozenSet[str], _SharedFieldsSet] = {}
 _SHARED_FIELD_SETS_MAX = 4096
 _SHARED_LOCK = threading.Lock()
 _object_setattr = object.__setattr__
@@ -51,7 +79,7 @@ def _share(fields_set: Set[str]) -> Any:
         with _SHARED_LOCK:
             if len(_SHARED_FIELD_SETS) >= _SHARED_FIELD_SETS_MAX:
                 return fields_set
-            shared = _SHARED_FIELD_SETS.setdefault(key, key)
+            shared = _SHARED_FIELD_SETS.setdefault(key, _SharedFieldsSet(key))
     return shared
 
 
@@ -90,7 +118,7 @@ class KenarModel(BaseModel):
 
     def _thaw(self) -> None:
         fields_set: Any = self.__pydantic_fields_set__
-        if type(fields_set) is frozenset:
+        if type(fields_set) is _SharedFieldsSet:
             _object_setattr(self, "__pydantic_fields_set__", set(fields_set))
 
     def __setattr__(self, name: str, value: Any) -> None:
