@@ -14,7 +14,9 @@ from kenar_api_client.testing import MockKenarServer
 KEY = "k-123-secret"
 
 
-@pytest.mark.parametrize("environ", [{}, {"KENAR_API_KEY": ""}, {"KENAR_ACCESS_TOKEN": "t", "KENAR_HOST": "http://h:1"}])
+@pytest.mark.parametrize(
+    "environ", [{}, {"KENAR_API_KEY": ""}, {"KENAR_ACCESS_TOKEN": "t", "KENAR_HOST": "http://h:1"}]
+)
 def test_from_env_without_an_api_key_raises_a_clear_error(environ: dict) -> None:
     with pytest.raises(ApiValueError) as info:
         Configuration.from_env(environ)

@@ -34,7 +34,12 @@ def test_exclude_unset_after_a_change_shows_the_changed_field_only_on_that_model
     answer = _answer()
     posts = answer.posts or []
     posts[1].description = "new"
-    assert posts[1].model_dump(exclude_unset=True) == {"token": "t1", "title": "x", "price": {"mode": "m"}, "description": "new"}
+    assert posts[1].model_dump(exclude_unset=True) == {
+        "token": "t1",
+        "title": "x",
+        "price": {"mode": "m"},
+        "description": "new",
+    }
     assert "description" not in posts[0].model_dump(exclude_unset=True)
     assert "description" not in posts[2].model_fields_set
 
@@ -74,4 +79,3 @@ def test_copies_pickles_and_equality() -> None:
     updated = original.model_copy(update={"text": "y"})
     assert updated.text == "y" and original.text == "x"
     assert ChatapiMessage.model_validate_json(b'{"id": "1", "text": "x"}') == ChatapiMessage(id="1", text="x")
-

@@ -35,7 +35,9 @@ def test_repr_lists_only_fields_that_hold_something() -> None:
 def test_repr_of_nested_models_stays_concise() -> None:
     answer = PaymentGetTransactionResponse.model_validate({"transaction": TRANSACTION})
     text = repr(answer)
-    assert text.startswith("PaymentGetTransactionResponse(transaction=PaymentTransaction(cost_rials='1000', id='tx-1', ")
+    assert text.startswith(
+        "PaymentGetTransactionResponse(transaction=PaymentTransaction(cost_rials='1000', id='tx-1', "
+    )
     assert "None" not in text
 
 
@@ -107,13 +109,18 @@ def test_error_text_shows_an_excerpt_of_a_body_that_is_not_a_status(server: Mock
     with pytest.raises(ServiceException) as info:
         kenar_api_client.EventsApi(client).events_send_event(message="m")
     lines = _lines(info.value)
-    assert lines[:2] == ["(502) Bad Gateway", f"Request: POST {server.url}/experimental/open-platform/events/send?message=m"]
+    assert lines[:2] == [
+        "(502) Bad Gateway",
+        f"Request: POST {server.url}/experimental/open-platform/events/send?message=m",
+    ]
     assert lines[2].startswith("Body: <html>upstream failed") and lines[2].endswith(f"... ({len(page)} chars)")
     assert len(lines) == 3 and "Content-Type" not in str(info.value) and "Server" not in str(info.value)
 
 
 def test_error_text_shows_retry_after(server: MockKenarServer, client: Any) -> None:
-    server.respond("assets_get_cities", json={"code": 8, "message": "slow down"}, status=429, headers={"Retry-After": "3"})
+    server.respond(
+        "assets_get_cities", json={"code": 8, "message": "slow down"}, status=429, headers={"Retry-After": "3"}
+    )
     with pytest.raises(TooManyRequestsException) as info:
         kenar_api_client.AssetsApi(client).assets_get_cities()
     assert "Code: 8 (RESOURCE_EXHAUSTED)" in _lines(info.value)

@@ -77,13 +77,17 @@ def test_the_licence_is_mit_with_a_copyright_holder() -> None:
     text = (REPO / "LICENSE").read_text(encoding="utf-8")
     assert text.startswith("MIT License")
     assert re.search(r"^Copyright \(c\) \d{4} The kenar_api_client authors$", text, re.M)
-    assert "THE SOFTWARE IS PROVIDED \"AS IS\"" in text
+    assert 'THE SOFTWARE IS PROVIDED "AS IS"' in text
     pyproject = _pyproject()
     assert 'license = "MIT"' in pyproject and 'license-files = ["LICENSE"]' in pyproject
     # SPDX license expressions need setuptools 77
-    assert re.search(r'requires = \["setuptools>=(\d+)', pyproject) and int(
-        re.search(r'requires = \["setuptools>=(\d+)', pyproject).group(1)  # type: ignore[union-attr]
-    ) >= 77
+    assert (
+        re.search(r'requires = \["setuptools>=(\d+)', pyproject)
+        and int(
+            re.search(r'requires = \["setuptools>=(\d+)', pyproject).group(1)  # type: ignore[union-attr]
+        )
+        >= 77
+    )
 
 
 def test_classifiers_name_every_supported_python_and_the_requires_python_floor() -> None:
@@ -184,4 +188,3 @@ def test_ci_cleans_up_its_temporary_folder_and_checks_for_shared() -> None:
     text = "\n".join(_ci_lines())
     assert re.search(r"^trap .*rm -rf", text, re.M), "the temporary venvs must be removed on every exit"
     assert "../shared" in text and "is missing" in text
-
