@@ -58,7 +58,7 @@ class _SharedFieldsSet(Set[str]):
 
     add = discard = remove = pop = clear = update = _refuse
     difference_update = intersection_update = symmetric_difference_update = _refuse
-    __ior__ = __iand__ = __isub__ = __ixor__ = _refuse  # type: ignore[assignment]
+    __ior__ = __iand__ = __isub__ = __ixor__ = _refuse
 
 
 _SHARED_FIELD_SETS: Dict[FrozenSet[str], _SharedFieldsSet] = {}
