@@ -62,7 +62,7 @@ def test_installed_metadata_carries_the_version() -> None:
         installed = metadata.version("kenar_api_client")
     except metadata.PackageNotFoundError:
         pytest.skip("kenar_api_client is not installed (run from a bare clone): no metadata to compare")
-    assert installed == __version__
+    assert installed == __version__, "the installed metadata is stale: pip install -e . again"
 
 
 def test_the_user_agent_carries_the_version(server: MockKenarServer, client: ApiClient) -> None:

@@ -22,7 +22,8 @@ from contextvars import ContextVar
 from enum import Enum
 from typing import Any, Dict, FrozenSet, Iterator, Optional, Set, Tuple, Type, TypeVar, Union
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler
+from pydantic_core import CoreSchema, core_schema
 
 _M = TypeVar("_M", bound="KenarModel")
 _E = TypeVar("_E", bound="KenarEnum")
@@ -193,12 +194,31 @@ class KenarEnum(str, Enum):
         return str.__format__(str.__str__(self), format_spec)
 
     @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        # A member passed in Python, even one the SDK does not know (read from an
+        # answer and sent back), is taken as it is.  pydantic 2.7+ does this
+        # itself; 2.6 turns it into a plain string first and looks it up again.
+        # JSON input, the answers the SDK decodes, is left to pydantic alone.
+        schema = handler(source)
+        return core_schema.json_or_python_schema(
+            json_schema=schema,
+            python_schema=core_schema.no_info_wrap_validator_function(cls._keep_members, schema),
+            serialization=schema.get("serialization"),
+        )
+
+    @classmethod
+    def _keep_members(cls, value: Any, validate: Any) -> Any:
+        return value if isinstance(value, cls) else validate(value)
+
+    @classmethod
     def from_json(cls: Type[_E], json_str: str) -> _E:
         """Parse a JSON string literal, e.g. ``'"TEXT"'``."""
         return cls(json.loads(json_str))
 
     @classmethod
     def _missing_(cls, value: object) -> Any:
+        if isinstance(value, cls):  # a value read from an answer, passed back: the server knows it
+            return value
         if not isinstance(value, str) or _BUILDING.get():
             return None
         member = str.__new__(cls, value)
