@@ -28,6 +28,9 @@ from kenar_api_client.models.events_register_event_subscription_request import (
 from kenar_api_client.models.finder_search_posts_v2_request import FinderSearchPostsV2Request
 from kenar_api_client.testing import MockKenarServer
 
+# The guides are not in the installed package; this is where they are read.
+TESTING_GUIDE_URL = "https://github.com/kenar-sdk/kenar_api_client/blob/main/docs/guides/testing.md"
+
 #: no post has this token, so looking it up gives the typed 404 the tour shows
 MISSING_POST_TOKEN = "QZ00nothing"
 SEARCH_CITY = "tehran"
@@ -245,7 +248,8 @@ def _run(config: Configuration, out: TextIO, server: Optional[MockKenarServer]) 
     if server is not None:
         seen = ", ".join(f"{r.method} {r.path}" for r in server.requests)
         tour.say(f"The mock server saw {len(server.requests)} requests: {seen}")
-        tour.say("To test your own integration against it, see docs/guides/testing.md.")
+        tour.say("To test your own integration against it, see help(kenar_api_client.testing) or the guide at")
+        tour.say(f"{TESTING_GUIDE_URL}")
     if tour.failed:
         tour.say(f"Done, but the API refused {tour.failed} step(s); see above.")
         return 1

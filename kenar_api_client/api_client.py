@@ -320,7 +320,7 @@ class ApiClient:
         model = op.body_model()
         if not isinstance(value, model):
             if isinstance(value, dict):
-                value = model.model_validate(value)  # ValidationError names the fields
+                value = model._validate_request(value)  # ValidationError names the fields
             else:
                 raise ApiTypeError(
                     f"{op.name}(): parameter '{name}' must be a {model.__name__} (or a dict of its fields), "

@@ -44,8 +44,46 @@ def _mask(value: Any) -> str:
     return "<unset>" if value in (None, "") else "***"
 
 
+# The spec's API-key security schemes: ``api_key`` is keyed by these names.
+API_KEY_SCHEMES = ("APIKey",)
+
+
+def _warn_unknown_scheme(name: Any) -> None:
+    if name not in API_KEY_SCHEMES:
+        import warnings
+
+        warnings.warn(
+            f"api_key[{name!r}] is not an API-key scheme of the Kenar API and is never sent; "
+            f"put the key in api_key['APIKey'] (it goes out as the X-API-Key header)",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
 class _SecretDict(Dict[str, str]):
-    """A plain dict whose repr never shows its values (API keys live here)."""
+    """A plain dict whose repr never shows its values (API keys live here).
+
+    Setting a name that is not a scheme of the spec warns: the key would be
+    silently ignored otherwise.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self:
+            _warn_unknown_scheme(name)
+
+    def __setitem__(self, name: str, value: str) -> None:
+        _warn_unknown_scheme(name)
+        super().__setitem__(name, value)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for name in dict(*args, **kwargs):
+            _warn_unknown_scheme(name)
+        super().update(*args, **kwargs)
+
+    def setdefault(self, name: str, default: str = "") -> str:
+        _warn_unknown_scheme(name)
+        return super().setdefault(name, default)
 
     def __repr__(self) -> str:
         return "{" + ", ".join(f"{k!r}: '***'" for k in self) + "}"
@@ -182,12 +220,25 @@ class Configuration:
         self._timeout = check_timeout(value)
 
     @classmethod
-    def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> Configuration:
-        """A configuration from ``KENAR_API_KEY``, ``KENAR_ACCESS_TOKEN`` and ``KENAR_HOST``."""
+    def from_env(cls, environ: Optional[Mapping[str, str]] = None, *, require_api_key: bool = True) -> Configuration:
+        """A configuration from ``KENAR_API_KEY``, ``KENAR_ACCESS_TOKEN`` and ``KENAR_HOST``.
+
+        Without ``KENAR_API_KEY`` (or with it empty) this raises
+        :class:`~kenar_api_client.exceptions.ApiValueError`, since every Kenar
+        operation needs the key; pass ``require_api_key=False`` to build a
+        configuration without one (a mock server that checks no key, say).
+        """
         env = os.environ if environ is None else environ
         host = env.get("KENAR_HOST") or None
-        config = cls(host=host)
         key = env.get("KENAR_API_KEY")
+        if not key and require_api_key:
+            from kenar_api_client.exceptions import ApiValueError
+
+            raise ApiValueError(
+                "KENAR_API_KEY is not set: every Kenar operation needs the app's API key. Set it, or call "
+                "Configuration.from_env(require_api_key=False) to build a configuration without one."
+            )
+        config = cls(host=host)
         if key:
             config.api_key["APIKey"] = key
         token = env.get("KENAR_ACCESS_TOKEN")

@@ -102,7 +102,13 @@ class ApiException(OpenApiException):
         self.data = data
         self.headers: Any = None
         self.attempts = 1
+        #: The request that earned this answer (the URL never carries credentials), when known.
+        self.method: Optional[str] = None
+        self.url: Optional[str] = None
         if http_resp is not None:
+            method, url = getattr(http_resp, "method", None), getattr(http_resp, "url", None)
+            if isinstance(method, str) and isinstance(url, str):
+                self.method, self.url = method, url
             if self.status is None:
                 self.status = http_resp.status
             if self.reason is None:
@@ -162,19 +168,60 @@ class ApiException(OpenApiException):
         return exc_class(http_resp=http_resp, body=body, data=data)
 
     def __str__(self) -> str:
-        text = f"({self.status})\nReason: {self.reason}\n"
+        """The status, the request, the server's code and message; no headers.
+
+        The full body and headers stay on ``body`` and ``headers``; the text shows
+        the body only when it is not a ``googlerpcStatus`` document.
+        """
+        lines = [f"({self.status}) {self.reason}" if self.reason else f"({self.status})"]
+        if self.method and self.url:
+            lines.append(f"Request: {self.method} {self.url}")
+        code = self.code
+        if code is not None:
+            name = _GRPC_CODE_NAMES.get(code)
+            lines.append(f"Code: {code} ({name})" if name else f"Code: {code}")
         if self.message is not None:
-            text += f"Message: {self.message}\n"
-        if self.headers:
-            text += f"HTTP response headers: {self.headers}\n"
-        if self.body:
-            text += f"HTTP response body: {_excerpt(self.body, 2000)}\n"
+            lines.append(f"Message: {self.message}")
+        elif self.body:
+            lines.append(f"Body: {_excerpt(self.body, 500)}")
+        retry_after = getattr(self, "retry_after", None)
+        if retry_after is not None:
+            lines.append(f"Retry after: {retry_after:g} s")
         if self.attempts > 1:
-            text += f"Attempts: {self.attempts}\n"
-        return text
+            lines.append(f"Attempts: {self.attempts}")
+        return "\n".join(lines)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(status={self.status!r}, reason={self.reason!r}, message={self.message!r})"
+        return (
+            f"{type(self).__name__}(status={self.status!r}, reason={self.reason!r}, code={self.code!r}, "
+            f"message={self.message!r})"
+        )
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """IPython shows the readable text, not the constructor-like repr."""
+        printer.text(f"{type(self).__name__}: {self}")
+
+
+# google.rpc.Code: the codes a googlerpcStatus body carries
+_GRPC_CODE_NAMES: Dict[int, str] = {
+    0: "OK",
+    1: "CANCELLED",
+    2: "UNKNOWN",
+    3: "INVALID_ARGUMENT",
+    4: "DEADLINE_EXCEEDED",
+    5: "NOT_FOUND",
+    6: "ALREADY_EXISTS",
+    7: "PERMISSION_DENIED",
+    8: "RESOURCE_EXHAUSTED",
+    9: "FAILED_PRECONDITION",
+    10: "ABORTED",
+    11: "OUT_OF_RANGE",
+    12: "UNIMPLEMENTED",
+    13: "INTERNAL",
+    14: "UNAVAILABLE",
+    15: "DATA_LOSS",
+    16: "UNAUTHENTICATED",
+}
 
 
 def _parse_rpc_status(body: Optional[str]) -> Optional[Dict[str, Any]]:

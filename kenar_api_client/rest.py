@@ -61,9 +61,10 @@ def safe_url(url: str) -> str:
 class RESTResponse:
     """An answer: ``status``, ``reason``, ``data`` (bytes) and ``headers``."""
 
-    __slots__ = ("response", "status", "reason", "data", "attempts")
+    __slots__ = ("response", "status", "reason", "data", "attempts", "method", "url")
 
-    def __init__(self, resp: urllib3.BaseHTTPResponse) -> None:
+    def __init__(self, resp: urllib3.BaseHTTPResponse, method: Optional[str] = None, url: Optional[str] = None) -> None:
+        self.method, self.url = method, url  # the request's, for error messages (the URL without credentials)
         self.response = resp
         self.status: int = resp.status
         self.reason: Optional[str] = resp.reason
@@ -210,7 +211,7 @@ class RESTClientObject:
             raise TransportError(method, safe_url(url), _reason(error)) from error
         except OSError as error:
             raise ApiProtocolError(method, safe_url(url), _reason(error)) from error
-        return RESTResponse(resp)
+        return RESTResponse(resp, method, safe_url(url))
 
     def close(self) -> None:
         self.pool_manager.clear()

@@ -239,7 +239,7 @@ def worker(i):
         cls = resolve(i)
         answer = cls.model_validate_json(PAYLOAD)
         post = answer.posts[0]
-        other = kenar_api_client.EventsRegisterEventSubscriptionRequest(event_type="A_TYPE_FROM_LATER")
+        other = kenar_api_client.EventsRegisterEventSubscriptionRequest.model_validate({"event_type": "A_TYPE_FROM_LATER"})
         api = kenar_api_client.FinderApi if i % 2 else kenar_api_client.EventsApi
         results[i] = [
             id(cls), id(type(post)), id(type(post.price)), post.real_estate_fields.credit.value,

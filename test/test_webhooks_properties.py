@@ -4,7 +4,9 @@ object or one of the two documented errors, never anything else."""
 import copy
 import json
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+import pytest
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -24,6 +26,7 @@ DATA = json.loads((Path(__file__).parent / "webhooks_data" / "events.json").read
 DOCUMENTED = (WebhookAuthenticationError, WebhookPayloadError)
 PARSERS: List[Callable[..., Any]] = [parse_event, parse_session_init, parse_dynamic_action]
 EVENT_NAMES = sorted(webhooks.EVENT_TYPES) + ["SOMETHING_NEW", ""]
+MAX_LEVELS = 64  # objects or arrays, the body included: docs/guides/webhooks.md
 
 SETTINGS = settings(
     max_examples=100,
@@ -225,16 +228,53 @@ def test_only_the_key_itself_verifies(key: str, other: str) -> None:
         assert webhooks.verify(other, key) is latin1_alias
 
 
+def nested_body(depth: int, opener: str, inside_an_event: bool) -> Tuple[str, int]:
+    """``depth`` arrays or objects around a number, alone or as an event's ``new_message``.
+
+    Returns the body and its nesting in levels: each object or array is a
+    level (the body itself the first); the number inside adds none.
+    """
+    closer = "]" if opener == "[" else "}"
+    junk = opener * depth + "0" + closer * depth
+    if inside_an_event:
+        return '{"type": "NEW_MESSAGE", "new_message": ' + junk + "}", depth + 1
+    return junk, depth
+
+
+def refused_for_nesting(result: Any) -> bool:
+    return isinstance(result, WebhookPayloadError) and "nested" in str(result)
+
+
 @SETTINGS
 @given(depth=st.integers(min_value=1, max_value=3000), opener=st.sampled_from(["[", '{"k":']), where=st.booleans())
 def test_deep_nesting(depth: int, opener: str, where: bool) -> None:
-    closer = "]" if opener == "[" else "}"
-    junk = opener * depth + "0" + closer * depth
-    body = '{"type": "NEW_MESSAGE", "new_message": ' + junk + "}" if where else junk
+    body, levels = nested_body(depth, opener, where)
+    top_level_array = opener == "[" and not where
     for parser in PARSERS:
         result = check(parser, body)
-        if depth + 1 > 64:
+        if levels > MAX_LEVELS:
             assert isinstance(result, WebhookPayloadError)
+            if not top_level_array:  # an array body is refused as "not an object" (or too deep) first
+                assert refused_for_nesting(result), result
+        else:
+            assert not refused_for_nesting(result), result
+
+
+@pytest.mark.parametrize("opener", ["[", '{"k":'])
+@pytest.mark.parametrize("parser", PARSERS, ids=lambda p: p.__name__)
+def test_nesting_limit_is_64_objects_or_arrays(opener: str, parser: Callable[..., Any]) -> None:
+    # the deepest accepted: the event object and 63 containers inside it, a number in the last
+    deepest, levels = nested_body(MAX_LEVELS - 1, opener, inside_an_event=True)
+    assert levels == MAX_LEVELS
+    assert not refused_for_nesting(check(parser, deepest))
+    # one container more is refused, whatever it holds
+    too_deep, levels = nested_body(MAX_LEVELS, opener, inside_an_event=True)
+    assert levels == MAX_LEVELS + 1
+    result = check(parser, too_deep)
+    assert refused_for_nesting(result) and "64 levels" in str(result), result
+    close, empty = ("]", "[]") if opener == "[" else ("}", "{}")
+    empty_innermost = '{"type": "NEW_MESSAGE", "new_message": ' + opener * 63 + empty + close * 63 + "}"
+    assert refused_for_nesting(check(parser, empty_innermost))  # 65 containers, even with nothing inside
 
 
 @SETTINGS

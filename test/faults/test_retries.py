@@ -413,7 +413,7 @@ def _user_post(**extra: Any) -> PostSubmitUserPostRequest:
         description="d",
         hide_phone=False,
         images=[],
-        location_type="EXACT",
+        location_type="LOCATION_TYPE_EXACT",
         title="t",
     )
     return PostSubmitUserPostRequest(category_fields={}, general_data=general, **extra)
