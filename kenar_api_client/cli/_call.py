@@ -90,14 +90,15 @@ def _json_kind(value: Any) -> str:
 
 
 def configure_debug(enabled: bool) -> None:
-    if not enabled:
-        return
+    """Log the SDK's warnings on stderr as kenar lines; with ``enabled`` every request and answer too."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(_LOG_FORMAT))
-    for name in ("kenar_api_client", "urllib3"):
+    handler.setFormatter(logging.Formatter(_LOG_FORMAT if enabled else "kenar: %(message)s"))
+    names = ("kenar_api_client", "urllib3") if enabled else ("kenar_api_client",)
+    for name in names:
         logger = logging.getLogger(name)
-        logger.setLevel(logging.DEBUG)
+        logger.setLevel(logging.DEBUG if enabled else logging.WARNING)
         logger.addHandler(handler)
+        logger.propagate = False
 
 
 def make_configuration(namespace: argparse.Namespace, op: Optional[Operation]) -> Any:
@@ -199,7 +200,7 @@ def _call_raw(client: Any, op: Operation, args: List[Any], options: CallOptions,
     if 200 <= response.status <= 299:
         return EXIT_OK
     error = ApiException.from_response(http_resp=response, body=data.decode("utf-8", errors="replace"), data=None)
-    sys.stderr.write(error_line(error) + "\n")
+    sys.stderr.write("kenar: " + error_line(error) + "\n")
     return exit_code_for_status(response.status)
 
 
@@ -272,9 +273,10 @@ def translate(exc: BaseException) -> Optional[Failure]:
     if isinstance(exc, OAuthValueError):
         return Failure(f"error: {exc}", 2)
     if isinstance(exc, OAuthError):
+        # refused (a 4xx, or the user said no at the consent page): 1; the server failed: 3
         status = getattr(exc, "status", None)
-        code = EXIT_TRANSPORT if status is None or status >= 500 else EXIT_API_ERROR
-        return Failure(f"OAuth: {exc}", code)
+        failed = (status is not None and status >= 500) or getattr(exc, "error", None) == "invalid_response"
+        return Failure(f"OAuth: {exc}", EXIT_TRANSPORT if failed else EXIT_API_ERROR)
     if isinstance(exc, TransportError):
         return Failure(f"no answer: {exc}", EXIT_TRANSPORT)
     if isinstance(exc, ResponseDecodeError):
