@@ -617,7 +617,7 @@ def test_oauth_login_default_file_and_refusals(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------- mock
 
 
-def _start(argv: List[str], env: Dict[str, str], ready: str, stream: str = "stdout") -> "subprocess.Popen[bytes]":
+def _start(argv: List[str], env: Dict[str, str]) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen([sys.executable, "-m", "kenar_api_client.cli", *argv], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, cwd=str(ROOT))
     return proc
@@ -642,7 +642,7 @@ def test_mock_command_serves_seeded_answers_and_prints_requests(tmp_path: Path) 
         "payment_get_balance": {"status": 503, "times": 1},
     }), encoding="utf-8")
     env = base_env(tmp_path)
-    proc = _start(["mock", "--port", "0", "--seed", str(seed)], env, "Press Ctrl-C")
+    proc = _start(["mock", "--port", "0", "--seed", str(seed)], env)
     try:
         assert proc.stdout is not None
         banner = _read_until(proc.stdout, "Press Ctrl-C")
@@ -685,7 +685,7 @@ def test_mock_refuses_a_bad_seed(tmp_path: Path, seed: Any, message: str) -> Non
 
 
 def test_mock_stops_on_sigterm(tmp_path: Path) -> None:
-    proc = _start(["mock", "--quiet"], base_env(tmp_path), "Press Ctrl-C")
+    proc = _start(["mock", "--quiet"], base_env(tmp_path))
     try:
         assert proc.stdout is not None
         _read_until(proc.stdout, "Press Ctrl-C")
@@ -746,7 +746,7 @@ def test_webhooks_verify(tmp_path: Path) -> None:
 
 def test_webhooks_listen(tmp_path: Path) -> None:
     env = base_env(tmp_path, KENAR_WEBHOOK_KEY=WEBHOOK_KEY)
-    proc = _start(["webhooks", "listen", "--port", "0"], env, "receiving", stream="stderr")
+    proc = _start(["webhooks", "listen", "--port", "0"], env)
     try:
         assert proc.stderr is not None and proc.stdout is not None
         banner = _read_until(proc.stderr, "receiving")[-1]

@@ -24,7 +24,7 @@ import os
 import sys
 from typing import Any, Callable, List, Optional, Sequence
 
-from kenar_api_client.cli._naming import api_command, op_command, operations_by_api
+from kenar_api_client.cli._naming import api_command, operations_by_api
 
 #: exit codes (see docs/guides/cli.md)
 EXIT_OK = 0
@@ -85,7 +85,7 @@ class Failure(Exception):
 class _Parser(argparse.ArgumentParser):
     """argparse with the exit code and the message format of the rest of kenar."""
 
-    def error(self, message: str) -> Any:  # type: ignore[override]
+    def error(self, message: str) -> Any:
         self.print_usage(sys.stderr)
         sys.stderr.write(f"{PROG}: error: {message}\n")
         raise SystemExit(EXIT_USAGE)

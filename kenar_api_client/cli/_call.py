@@ -159,29 +159,37 @@ def run_operation(namespace: argparse.Namespace) -> int:
     options = CallOptions() if namespace.timeout is None else CallOptions(timeout=namespace.timeout)
     layout = namespace.layout or ("pretty" if sys.stdout.isatty() else "compact")
 
+    try:
+        return _send(config, op, args, options, namespace, layout)
+    except Exception as error:
+        failure = translate(error)
+        if failure is None:
+            raise
+        raise failure from None
+
+
+def _send(config: Any, op: Operation, args: List[Any], options: CallOptions, namespace: argparse.Namespace,
+          layout: str) -> int:
     from kenar_api_client.api_client import ApiClient
     from kenar_api_client.exceptions import ApiException
 
-    with _translated_errors():
-        with ApiClient(config) as client:
-            if namespace.raw:
-                return _call_raw(client, op, args, options, namespace.include)
-            if all_pages:
-                assert op.paging is not None
-                value = _all_pages(client, op, args, options, namespace.max_pages)
-                write_json(value, layout)
-                return EXIT_OK
-            try:
-                response = client.call_operation(op, args, options)
-            except ApiException as error:
-                if namespace.include:
-                    write_headers(error.status or 0, error.reason, error.headers or {})
-                raise
-            if namespace.include:
-                write_headers(response.status_code, None, response.headers or {})
-            if response.raw_data:
-                write_json(json.loads(response.raw_data), layout)
+    with ApiClient(config) as client:
+        if namespace.raw:
+            return _call_raw(client, op, args, options, namespace.include)
+        if getattr(namespace, "all_pages", False):
+            write_json(_all_pages(client, op, args, options, namespace.max_pages), layout)
             return EXIT_OK
+        try:
+            response = client.call_operation(op, args, options)
+        except ApiException as error:
+            if namespace.include:
+                write_headers(error.status or 0, error.reason, error.headers or {})
+            raise
+        if namespace.include:
+            write_headers(response.status_code, None, response.headers or {})
+        if response.raw_data:
+            write_json(json.loads(response.raw_data), layout)
+        return EXIT_OK
 
 
 def _call_raw(client: Any, op: Operation, args: List[Any], options: CallOptions, include: bool) -> int:
@@ -241,21 +249,6 @@ def _all_pages(client: Any, op: Operation, args: List[Any], options: CallOptions
     merged.pop(paging.next_token_field, None)
     merged[paging.items_field] = items
     return merged
-
-
-class _translated_errors:
-    """Turns the SDK's exceptions into a one-line message and an exit code."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, exc_type: Any, exc: Any, traceback: Any) -> bool:
-        if exc is None:
-            return False
-        failure = translate(exc)
-        if failure is None:
-            return False
-        raise failure from None
 
 
 def translate(exc: BaseException) -> Optional[Failure]:

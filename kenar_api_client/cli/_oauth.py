@@ -71,7 +71,7 @@ def load(path: str) -> Optional[Dict[str, Any]]:
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as error:
-        raise UsageError(f"the token file {path} cannot be read ({error}); run `kenar oauth logout` and log in again")
+        raise UsageError(f"the token file {path} cannot be read ({error}); run `kenar oauth logout` and log in again") from None
     if not isinstance(record, dict) or not isinstance(record.get("token"), dict) or not record.get("client_id"):
         raise UsageError(f"the token file {path} is not one kenar wrote; run `kenar oauth logout` and log in again")
     return record
@@ -133,9 +133,9 @@ class _Handler(BaseHTTPRequestHandler):
         if first:
             callback.query = query
         body = (
-            "<!doctype html><meta charset=utf-8><title>kenar</title>"
-            "<p>Done: you can close this tab and go back to the terminal.</p>\n"
-        ).encode()
+            b"<!doctype html><meta charset=utf-8><title>kenar</title>"
+            b"<p>Done: you can close this tab and go back to the terminal.</p>\n"
+        )
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
@@ -171,7 +171,7 @@ def login(namespace: argparse.Namespace) -> int:
     try:
         server = _CallbackServer(("127.0.0.1", namespace.port), _Handler)
     except OSError as error:
-        raise UsageError(f"cannot listen on 127.0.0.1:{namespace.port} for the redirect: {error.strerror or error}")
+        raise UsageError(f"cannot listen on 127.0.0.1:{namespace.port} for the redirect: {error.strerror or error}") from None
     server.callback = _Callback()
     record: Dict[str, Any] = {
         "version": FILE_VERSION,

@@ -34,8 +34,7 @@ def write_headers(status: int, reason: Optional[str], headers: Mapping[str, Any]
         except ValueError:
             reason = ""
     lines = [f"HTTP {status} {reason}".rstrip()]
-    items = headers.items() if hasattr(headers, "items") else headers
-    lines.extend(f"{name}: {value}" for name, value in items)
+    lines.extend(f"{name}: {value}" for name, value in headers.items())
     out = sys.stdout.buffer
     out.write(("\n".join(lines) + "\n\n").encode("utf-8"))
     out.flush()
