@@ -123,34 +123,38 @@ def run(namespace: argparse.Namespace) -> int:
 
         signal.signal(signal.SIGTERM, stop)
         server.start()
-        url = server.url
-        _say(f"Mock Kenar server on {url}")
-        _say(f"  export KENAR_HOST={url}   (any non-empty API key and access token are accepted)")
-        oauth = server.oauth
-        _say(f"  OAuth: {server.oauth_authorize_url} and {server.oauth_token_url}, "
-             f"client id {oauth.client_id}, client secret {oauth.client_secret} (test values)")
-        if namespace.seed:
-            _say(f"  {queued} canned answer{'s' if queued != 1 else ''} queued from {namespace.seed}")
-        _say("Press Ctrl-C to stop.")
-        shown = 0
-        shown_oauth = 0
         try:
-            while True:
-                time.sleep(0.05)
-                if namespace.quiet:
-                    continue
-                requests = list(server.requests)
-                for request in requests[shown:]:
-                    query = f"?{request.raw_query}" if request.raw_query else ""
-                    operation = request.operation or "(no such operation: 404)"
-                    _say(f"{request.method} {request.path}{query} -> {operation}")
-                shown = len(requests)
-                oauth_requests = list(oauth.requests)
-                for record in oauth_requests[shown_oauth:]:
-                    _say(f"{record.method} {record.path} -> OAuth")
-                shown_oauth = len(oauth_requests)
-        except KeyboardInterrupt:
+            _serve(server, namespace, queued)
+        except KeyboardInterrupt:  # the way to stop it (Ctrl-C or SIGTERM): not an error
             _say("Stopped.")
     finally:
         server.stop()
     return EXIT_OK
+
+
+def _serve(server: Any, namespace: argparse.Namespace, queued: int) -> None:
+    url = server.url
+    _say(f"Mock Kenar server on {url}")
+    _say(f"  export KENAR_HOST={url}   (any non-empty API key and access token are accepted)")
+    oauth = server.oauth
+    _say(f"  OAuth: {server.oauth_authorize_url} and {server.oauth_token_url}, "
+         f"client id {oauth.client_id}, client secret {oauth.client_secret} (test values)")
+    if namespace.seed:
+        _say(f"  {queued} canned answer{'s' if queued != 1 else ''} queued from {namespace.seed}")
+    _say("Press Ctrl-C to stop.")
+    shown = 0
+    shown_oauth = 0
+    while True:
+        time.sleep(0.05)
+        if namespace.quiet:
+            continue
+        requests = list(server.requests)
+        for request in requests[shown:]:
+            query = f"?{request.raw_query}" if request.raw_query else ""
+            operation = request.operation or "(no such operation: 404)"
+            _say(f"{request.method} {request.path}{query} -> {operation}")
+        shown = len(requests)
+        oauth_requests = list(oauth.requests)
+        for record in oauth_requests[shown_oauth:]:
+            _say(f"{record.method} {record.path} -> OAuth")
+        shown_oauth = len(oauth_requests)

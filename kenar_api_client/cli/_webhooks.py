@@ -130,9 +130,9 @@ def listen(namespace: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     host, port = server.server_address[:2]
-    sys.stderr.write(f"kenar: receiving webhook deliveries on http://{host!s}:{port}/ (Ctrl-C to stop)\n")
-    sys.stderr.flush()
     try:
+        sys.stderr.write(f"kenar: receiving webhook deliveries on http://{host!s}:{port}/ (Ctrl-C to stop)\n")
+        sys.stderr.flush()
         server.serve_forever(poll_interval=0.1)
     except KeyboardInterrupt:
         sys.stderr.write("kenar: stopped\n")
