@@ -212,13 +212,13 @@ def test_deprecated_operations_say_so_and_name_the_replacement() -> None:
 
 
 def test_help_lists_the_apis_and_the_tools(tmp_path: Path) -> None:
-    result = kenar(["--help"], base_env(tmp_path))
+    result = kenar_in(["--help"], base_env(tmp_path))
     assert result.code == 0 and result.stderr == ""
     for api in operations_by_api():
         assert api_command(api) in result.stdout
     for word in ("oauth", "mock", "webhooks", "KENAR_API_KEY", "exit codes"):
         assert word in result.stdout
-    version = kenar(["--version"], base_env(tmp_path))
+    version = kenar_in(["--version"], base_env(tmp_path))
     assert version.code == 0 and version.stdout.startswith("kenar ")
 
 
@@ -245,7 +245,7 @@ def test_operation_help_shows_parameters_permissions_and_scopes(tmp_path: Path) 
     assert "--page-size INT" in paged.stdout and "--all-pages" in paged.stdout
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["finder", "--help"], ["finder", "get-post", "--help"]])
+@pytest.mark.parametrize("argv", [["--help"], ["finder", "get-post", "--help"]])
 def test_help_does_not_load_pydantic_or_urllib3(argv: List[str]) -> None:
     code = (
         "import sys\n"
@@ -319,7 +319,7 @@ def test_api_errors_are_one_line_with_exit_code_1(server: MockKenarServer, env: 
 def test_server_errors_exit_3(server: MockKenarServer, env: Dict[str, str]) -> None:
     # a POST without an idempotency key is never retried: one 500, one answer
     server.respond("events_register_event_subscription", status=500, json={"code": 13, "message": "boom"})
-    result = kenar(["events", "register-event-subscription", "--json", '{"event_type": "POST_UPDATE"}'], env)
+    result = kenar_in(["events", "register-event-subscription", "--json", '{"event_type": "POST_UPDATE"}'], env)
     assert result.code == 3
     assert result.stderr == "kenar: HTTP 500 Internal Server Error, gRPC INTERNAL (13): boom\n"
     assert len(server.requests_for("events_register_event_subscription")) == 1
@@ -334,7 +334,7 @@ def test_transport_errors_exit_3(tmp_path: Path) -> None:
     # nothing listens on the port any more: connection refused
     env = base_env(tmp_path, KENAR_HOST=f"http://127.0.0.1:{port}", KENAR_API_KEY=API_KEY,
                    KENAR_ACCESS_TOKEN=ACCESS_TOKEN)
-    result = kenar(["events", "register-event-subscription", "--json", '{"event_type": "POST_UPDATE"}'], env)
+    result = kenar_in(["events", "register-event-subscription", "--json", '{"event_type": "POST_UPDATE"}'], env)
     assert result.code == 3, result
     assert result.stderr.startswith("kenar: no answer:") and result.stderr.count("\n") == 1
 
@@ -433,7 +433,7 @@ def test_all_pages_follows_the_token(server: MockKenarServer, env: Dict[str, str
 
 
 def test_no_api_key_is_a_usage_error(server: MockKenarServer, tmp_path: Path) -> None:
-    result = kenar(["finder", "get-post", "x"], base_env(tmp_path, KENAR_HOST=server.url))
+    result = kenar_in(["finder", "get-post", "x"], base_env(tmp_path, KENAR_HOST=server.url))
     assert result.code == 2
     assert result.stderr == "kenar: error: no API key: set KENAR_API_KEY or pass --api-key-file FILE\n"
     assert server.requests == []
@@ -561,17 +561,17 @@ def test_oauth_login_token_refresh_and_logout(tmp_path: Path) -> None:
         assert first not in login.stdout + login.stderr
         assert stored["token"]["refresh_token"] not in login.stdout + login.stderr
 
-        printed = kenar(["oauth", "token"], env)
+        printed = kenar_in(["oauth", "token"], env)
         assert printed.code == 0 and printed.stdout == first + "\n" and printed.stderr == ""
 
-        call = kenar(["finder", "get-user2"], env)
+        call = kenar_in(["finder", "get-user2"], env)
         assert call.code == 0, call
         assert first not in call.stdout + call.stderr
         assert server.last_request.headers["Authorization"] == "Bearer " + first
 
         # the server stops accepting the token: the next call refreshes once, resends, and stores the new pair
         server.oauth.expire(first)
-        again = kenar(["finder", "get-user2"], env)
+        again = kenar_in(["finder", "get-user2"], env)
         assert again.code == 0, again
         second = json.loads(token_file.read_text())["token"]["access_token"]
         assert second != first and server.oauth.is_valid(second)
@@ -579,12 +579,12 @@ def test_oauth_login_token_refresh_and_logout(tmp_path: Path) -> None:
         assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
         assert [f for f in token_file.parent.iterdir()] == [token_file]  # no temporary file left behind
 
-        logout = kenar(["oauth", "logout"], env)
+        logout = kenar_in(["oauth", "logout"], env)
         assert logout.code == 0 and not token_file.exists()
         assert logout.stderr == f"Logged out: deleted {token_file}\n"
-        gone = kenar(["oauth", "token"], env)
+        gone = kenar_in(["oauth", "token"], env)
         assert gone.code == 1 and "not logged in" in gone.stderr
-        needs = kenar(["finder", "get-user2"], env)
+        needs = kenar_in(["finder", "get-user2"], env)
         assert needs.code == 2 and "kenar oauth login" in needs.stderr
 
 
@@ -603,13 +603,13 @@ def test_oauth_login_default_file_and_refusals(tmp_path: Path) -> None:
         assert denied.code == 1 and "kenar: OAuth: the user refused access" in denied.stderr, denied
         assert json.loads(default.read_text())["token"]["scope"] == "USER_ID"  # the old login is kept
 
-    no_secret = kenar(["oauth", "login", "--client-id", "app", "--scope", "USER_ID", "--no-browser"],
+    no_secret = kenar_in(["oauth", "login", "--client-id", "app", "--scope", "USER_ID", "--no-browser"],
                       base_env(tmp_path))
     assert no_secret.code == 2 and "KENAR_OAUTH_CLIENT_SECRET" in no_secret.stderr
-    bad_scope = kenar(["oauth", "login", "--client-id", "app", "--scope", "A B", "--no-browser", "--port", "0"],
+    bad_scope = kenar_in(["oauth", "login", "--client-id", "app", "--scope", "A B", "--no-browser", "--port", "0"],
                       base_env(tmp_path, KENAR_OAUTH_CLIENT_SECRET="s"))
     assert bad_scope.code == 2 and "space" in bad_scope.stderr
-    refused = kenar(["oauth", "login", "--client-id", "app", "--scope", "USER_ID", "--client-secret", "s3cr3t"],
+    refused = kenar_in(["oauth", "login", "--client-id", "app", "--scope", "USER_ID", "--client-secret", "s3cr3t"],
                     base_env(tmp_path))
     assert refused.code == 2 and "s3cr3t" not in refused.stderr
 
@@ -650,9 +650,9 @@ def test_mock_command_serves_seeded_answers_and_prints_requests(tmp_path: Path) 
         assert url.startswith("http://127.0.0.1:")
         assert "3 canned answers queued" in "".join(banner)
         call_env = base_env(tmp_path, KENAR_HOST=url, KENAR_API_KEY=API_KEY)
-        missing = kenar(["finder", "get-post", "gZd7omnS"], call_env)
+        missing = kenar_in(["finder", "get-post", "gZd7omnS"], call_env)
         assert missing.code == 1 and "no such post" in missing.stderr
-        found = kenar(["finder", "get-post", "gZd7omnS"], call_env)
+        found = kenar_in(["finder", "get-post", "gZd7omnS"], call_env)
         assert found.code == 0 and found.json() == {"token": "gZd7omnS", "category": "apartment-sell"}
         line = proc.stdout.readline().decode()
         assert line == "GET /v1/open-platform/finder/post/gZd7omnS -> finder_get_post\n"
