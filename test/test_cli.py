@@ -784,3 +784,52 @@ def test_the_console_script_is_installed(tmp_path: Path) -> None:
     done = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=60,
                           env=base_env(tmp_path))
     assert done.returncode == 0 and done.stdout == f"kenar {dist.version}\n"
+
+
+# ---------------------------------------------------------------------------- more bad input
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["mock", "--port", "70000"], "--port must be between 0 and 65535"),
+        (["webhooks", "listen", "--port", "-1"], "--port must be between 0 and 65535"),
+        (["oauth", "login", "--client-id", "app", "--scope", "USER_ID", "--port", "65536"],
+         "--port must be between 0 and 65535"),
+        (["oauth", "login", "--client-id", "app", "--scope", "USER_ID", "--wait", "0"], "--wait must be a positive number"),
+        (["payment", "list-transactions", "--all-pages", "--max-pages", "0"], "--max-pages must be at least 1"),
+        (["webhooks", "verify", "--kind", "ping"], "invalid choice: 'ping'"),
+        (["oauth"], "usage: kenar oauth"),
+    ],
+)
+def test_bad_options_are_usage_errors(server: MockKenarServer, env: Dict[str, str], argv: List[str],
+                                      message: str) -> None:
+    result = kenar_in(argv, dict(env, KENAR_OAUTH_CLIENT_SECRET="s", KENAR_WEBHOOK_KEY=WEBHOOK_KEY))
+    assert result.code == 2, result
+    assert message in result.stderr, result
+    assert server.requests == []
+
+
+def test_a_damaged_or_stale_token_file(server: MockKenarServer, env: Dict[str, str], tmp_path: Path) -> None:
+    token_file = tmp_path / "token.json"
+    env = {k: v for k, v in env.items() if k != "KENAR_ACCESS_TOKEN"}
+    env["KENAR_TOKEN_FILE"] = str(token_file)
+    token_file.write_text("{not json", encoding="utf-8")
+    damaged = kenar_in(["finder", "get-user2"], env)
+    assert damaged.code == 2 and "cannot be read" in damaged.stderr and "kenar oauth logout" in damaged.stderr
+    token_file.write_text('{"token": "abc"}', encoding="utf-8")
+    foreign = kenar_in(["oauth", "token"], env)
+    assert foreign.code == 2 and "not one kenar wrote" in foreign.stderr
+
+    stale = {
+        "client_id": server.oauth.client_id, "client_secret": server.oauth.client_secret,
+        "redirect_uri": "http://127.0.0.1:8765/callback", "token_url": server.oauth_token_url,
+        "token": {"access_token": "stale-token-no-refresh", "token_type": "bearer",
+                  "expires_at": "2020-01-01T00:00:00+00:00", "scope": "USER_ID"},
+    }
+    token_file.write_text(json.dumps(stale), encoding="utf-8")
+    expired = kenar_in(["oauth", "token"], env)
+    assert expired.code == 1 and expired.stdout == ""
+    assert "has expired and could not be refreshed" in expired.stderr
+    assert "stale-token-no-refresh" not in expired.stderr
+    assert server.requests == []

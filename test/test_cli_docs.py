@@ -228,7 +228,10 @@ def test_the_guide_shows_real_output() -> None:
     results = run_guide(text)
     assert len(results) >= 15
     for command, documented, actual, scratch in results:
-        assert normalise(actual, scratch) == normalise(documented, scratch), command
+        expected, got = normalise(documented, scratch), normalise(actual, scratch)
+        if command.endswith("--help"):  # argparse aligns and wraps differently from one Python version to the next
+            expected, got = " ".join(expected.split()), " ".join(got.split())
+        assert got == expected, command
         if "oauth token" not in command:  # printing the token is that command's job
             assert "my-api-key" not in actual and "my-secret-key" not in actual, command
             assert "my-identification-key" not in actual, command
