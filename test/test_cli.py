@@ -537,7 +537,7 @@ def _login(server: MockKenarServer, env: Dict[str, str], scopes: Sequence[str]) 
         location = _follow_consent(url)
         assert location.startswith("http://127.0.0.1:")
         with urllib.request.urlopen(location, timeout=10) as answer:  # the browser lands on kenar's port
-            assert answer.status == 200 and b"close this tab" in answer.read()
+            assert answer.status == 200 and b"kenar has the answer" in answer.read()
         out, err = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:

@@ -108,7 +108,7 @@ def stored_token_source(configuration: Any) -> Any:
     record = load(path)
     if record is None:
         return None
-    return _source(path, record)
+    return _source(path, record, configuration)
 
 
 # ---------------------------------------------------------------------------- login
@@ -134,7 +134,7 @@ class _Handler(BaseHTTPRequestHandler):
             callback.query = query
         body = (
             b"<!doctype html><meta charset=utf-8><title>kenar</title>"
-            b"<p>Done: you can close this tab and go back to the terminal.</p>\n"
+            b"<p>kenar has the answer: close this tab and go back to the terminal.</p>\n"
         )
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
