@@ -93,11 +93,13 @@ def configure_debug(enabled: bool) -> None:
     """Log the SDK's warnings on stderr as kenar lines; with ``enabled`` every request and answer too."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter(_LOG_FORMAT if enabled else "kenar: %(message)s"))
+    handler.set_name("kenar-cli")
     names = ("kenar_api_client", "urllib3") if enabled else ("kenar_api_client",)
     for name in names:
         logger = logging.getLogger(name)
         logger.setLevel(logging.DEBUG if enabled else logging.WARNING)
-        logger.addHandler(handler)
+        # main() may run more than once in a process: one kenar handler per logger
+        logger.handlers[:] = [h for h in logger.handlers if h.get_name() != "kenar-cli"] + [handler]
         logger.propagate = False
 
 
