@@ -212,7 +212,7 @@ def test_deprecated_operations_say_so_and_name_the_replacement() -> None:
 
 
 def test_help_lists_the_apis_and_the_tools(tmp_path: Path) -> None:
-    result = kenar_in(["--help"], base_env(tmp_path))
+    result = kenar(["--help"], base_env(tmp_path))
     assert result.code == 0 and result.stderr == ""
     for api in operations_by_api():
         assert api_command(api) in result.stdout
@@ -561,7 +561,7 @@ def test_oauth_login_token_refresh_and_logout(tmp_path: Path) -> None:
         assert first not in login.stdout + login.stderr
         assert stored["token"]["refresh_token"] not in login.stdout + login.stderr
 
-        printed = kenar_in(["oauth", "token"], env)
+        printed = kenar(["oauth", "token"], env)
         assert printed.code == 0 and printed.stdout == first + "\n" and printed.stderr == ""
 
         call = kenar_in(["finder", "get-user2"], env)
@@ -571,7 +571,7 @@ def test_oauth_login_token_refresh_and_logout(tmp_path: Path) -> None:
 
         # the server stops accepting the token: the next call refreshes once, resends, and stores the new pair
         server.oauth.expire(first)
-        again = kenar_in(["finder", "get-user2"], env)
+        again = kenar(["finder", "get-user2"], env)
         assert again.code == 0, again
         second = json.loads(token_file.read_text())["token"]["access_token"]
         assert second != first and server.oauth.is_valid(second)
@@ -579,7 +579,7 @@ def test_oauth_login_token_refresh_and_logout(tmp_path: Path) -> None:
         assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
         assert [f for f in token_file.parent.iterdir()] == [token_file]  # no temporary file left behind
 
-        logout = kenar_in(["oauth", "logout"], env)
+        logout = kenar(["oauth", "logout"], env)
         assert logout.code == 0 and not token_file.exists()
         assert logout.stderr == f"Logged out: deleted {token_file}\n"
         gone = kenar_in(["oauth", "token"], env)
