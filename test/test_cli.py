@@ -837,3 +837,16 @@ def test_a_damaged_or_stale_token_file(server: MockKenarServer, env: Dict[str, s
     assert "has expired and could not be refreshed" in expired.stderr
     assert "stale-token-no-refresh" not in expired.stderr
     assert server.requests == []
+
+
+def test_webhooks_verify_reads_the_two_callbacks(tmp_path: Path) -> None:
+    env = base_env(tmp_path, KENAR_WEBHOOK_KEY=WEBHOOK_KEY, KENAR_WEBHOOK_AUTHORIZATION=WEBHOOK_KEY)
+    session = {"post_token": "gZd7omnS", "user_side": "SUPPLY", "completion_url": "https://divar.ir/done"}
+    ok = kenar_in(["webhooks", "verify", "--kind", "session-init"], env, stdin=json.dumps(session).encode())
+    assert ok.code == 0, ok
+    assert ok.json() == session and ok.stderr == "kenar: verified: SessionInitRequest\n"
+    action = {"touchpoint": "POST_PAGE", "post_token": "gZd7omnS", "extra_data": {"n": 1}}
+    ok = kenar_in(["webhooks", "verify", "--kind", "dynamic-action"], env, stdin=json.dumps(action).encode())
+    assert ok.code == 0 and ok.json() == action
+    wrong = kenar_in(["webhooks", "verify", "--kind", "dynamic-action"], env, stdin=b'[1]')
+    assert wrong.code == 1 and wrong.stderr.startswith("kenar: refused (400): ") and wrong.stdout == ""
