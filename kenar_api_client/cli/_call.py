@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Optional
 from kenar_api_client._op_table import OPERATIONS
 from kenar_api_client._op_types import BODY, PATH, QUERY, CallOptions, Operation
 from kenar_api_client.cli import EXIT_API_ERROR, EXIT_OK, EXIT_TRANSPORT, Failure, UsageError
+from kenar_api_client.cli._naming import body_param, needs_user_token
 from kenar_api_client.cli._output import error_line, exit_code_for_status, write_headers, write_json
 
 _LOG_FORMAT = "kenar: debug: %(name)s: %(message)s"
@@ -59,7 +60,7 @@ def _validation_summary(error: Any) -> str:
 
 def body_argument(op: Operation, namespace: argparse.Namespace) -> Any:
     """The body, checked against the body model; a usage error names what is wrong."""
-    param = op.body_param
+    param = body_param(op)
     text = getattr(namespace, "json_body", None)
     if param is None or text is None:
         return None
@@ -119,7 +120,7 @@ def make_configuration(namespace: argparse.Namespace, op: Optional[Operation]) -
     token = env.get("KENAR_ACCESS_TOKEN")
     if token:
         config.access_token = token
-    elif op is not None and op.needs_oauth:
+    elif op is not None and needs_user_token(op):
         from kenar_api_client.cli._oauth import stored_token_source
 
         source = stored_token_source(config)

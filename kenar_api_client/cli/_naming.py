@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Dict, List, Optional
 
 from kenar_api_client._op_table import OPERATIONS
-from kenar_api_client._op_types import Operation
+from kenar_api_client._op_types import BODY, Operation, Param
 
 
 def _words(name: str) -> List[str]:
@@ -33,6 +33,16 @@ def op_command(op: Operation) -> str:
     prefix = api_command(op.api).replace("-", "_") + "_"
     name = op.name[len(prefix):] if op.name.startswith(prefix) and len(op.name) > len(prefix) else op.name
     return name.replace("_", "-")
+
+
+def body_param(op: Operation) -> Optional[Param]:
+    """The parameter that travels as the JSON body, if any."""
+    return next((param for param in op.params if param.kind == BODY), None)
+
+
+def needs_user_token(op: Operation) -> bool:
+    """Whether the operation sends a user's OAuth access token."""
+    return "OAuth" in op.auth
 
 
 def option_name(python_name: str) -> str:

@@ -6,7 +6,7 @@ import argparse
 from typing import Any, List, Sequence
 
 from kenar_api_client._op_types import BODY, PATH, QUERY, Operation, Param
-from kenar_api_client.cli._naming import deprecation, op_command, option_name, title
+from kenar_api_client.cli._naming import body_param, deprecation, op_command, option_name, title
 
 #: the options every operation command takes (a query parameter never shadows them)
 COMMON_OPTIONS = (
@@ -48,7 +48,7 @@ def describe(op: Operation) -> str:
         lines.append("API-key permission: " + ", ".join(op.permissions))
     if op.oauth_scopes:
         lines.append("OAuth scope (one of): " + ", ".join(op.oauth_scopes))
-    body = op.body_param
+    body = body_param(op)
     if body is not None:
         what = "a JSON object" if body.type == "object" else f"a {body.type} as JSON (checked before sending)"
         lines.append(f"body: {what}")
@@ -96,7 +96,7 @@ def _add_arguments(sub: argparse.ArgumentParser, op: Operation) -> None:
                 default=None,
                 help=f"{kind}, in the query{' (required)' if param.required else ''}",
             )
-    body = op.body_param
+    body = body_param(op)
     calls = sub.add_argument_group("call options")
     if body is not None and body.kind == BODY:
         calls.add_argument(
