@@ -1,0 +1,199 @@
+"""``kenar``: the Kenar API from a shell.
+
+Every operation of the SDK is a command, generated at run time from the same
+operation table the API classes are made from
+(:data:`kenar_api_client._op_table.OPERATIONS`), so the command line never
+drifts from the SDK::
+
+    kenar finder get-post gZd7omnS
+    kenar payment list-transactions --page-size 50 --all-pages
+    kenar chat-api conversation-send-message CONV_ID --json @body.json
+
+besides ``kenar oauth login|token|logout``, ``kenar mock`` (the mock server in
+the foreground) and ``kenar webhooks verify|listen``.  See
+``docs/guides/cli.md`` for the whole reference and the exit codes.
+
+Start-up stays cheap: this module imports :mod:`argparse` and the operation
+table only; pydantic, urllib3 and the models load when a command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any, Callable, List, Optional, Sequence
+
+from kenar_api_client.cli._naming import api_command, operations_by_api
+
+#: exit codes (see docs/guides/cli.md)
+EXIT_OK = 0
+EXIT_API_ERROR = 1  #: the API (or the OAuth server, or a webhook check) said no: a 4xx
+EXIT_USAGE = 2  #: bad arguments, bad --json, missing credentials; nothing was sent
+EXIT_TRANSPORT = 3  #: no usable answer: connection, timeout, 5xx, an answer that does not parse
+EXIT_INTERRUPTED = 130  #: Ctrl-C
+
+PROG = "kenar"
+
+#: options that would put a secret on the command line (visible in ``ps``); refused
+_SECRET_OPTIONS = {
+    "--api-key": "set KENAR_API_KEY or pass --api-key-file FILE",
+    "--access-token": "set KENAR_ACCESS_TOKEN or run `kenar oauth login`",
+    "--token": "set KENAR_ACCESS_TOKEN or run `kenar oauth login`",
+    "--client-secret": "set KENAR_OAUTH_CLIENT_SECRET or pass --client-secret-file FILE",
+    "--key": "pass --key-file FILE or set KENAR_WEBHOOK_KEY",
+    "--identification-key": "pass --key-file FILE or set KENAR_WEBHOOK_KEY",
+    "--authorization": "pass --authorization-file FILE or set KENAR_WEBHOOK_AUTHORIZATION",
+}
+
+_DESCRIPTION = """\
+Call the Kenar API of Divar from a shell: every operation of the SDK is a
+command, `kenar <api> <operation> [arguments]`. Answers are printed as JSON on
+stdout; errors as one line on stderr.
+
+credentials (never on the command line):
+  KENAR_API_KEY        the app's API key (or --api-key-file FILE)
+  KENAR_ACCESS_TOKEN   a user's OAuth access token (or `kenar oauth login` once)
+  KENAR_HOST           another server, e.g. the one `kenar mock` prints
+"""
+
+_EPILOG = """\
+exit codes: 0 ok, 1 the API refused (4xx), 2 usage error (nothing sent),
+3 no usable answer (connection, timeout, 5xx), 130 interrupted.
+
+examples:
+  kenar finder get-post gZd7omnS
+  kenar payment list-transactions --page-size 50 --all-pages
+  kenar events register-event-subscription --json '{"event_type": "POST_UPDATE"}'
+  kenar finder --help          the operations of FinderApi
+  kenar finder get-post --help the arguments of one operation
+"""
+
+
+class UsageError(Exception):
+    """A mistake on the command line: reported on stderr, exit code 2, nothing sent."""
+
+
+class Failure(Exception):
+    """A command failed after it started: reported on stderr with ``code`` as the exit code."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with the exit code and the message format of the rest of kenar."""
+
+    def error(self, message: str) -> Any:
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"{PROG}: error: {message}\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("kenar_api_client")
+    except Exception:
+        return "unknown"
+
+
+class _VersionAction(argparse.Action):
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest=dest, nargs=0, help="print the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        sys.stdout.write(f"{PROG} {_version()}\n")
+        raise SystemExit(EXIT_OK)
+
+
+def _formatter(prog: str) -> argparse.HelpFormatter:
+    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=36, width=100)
+
+
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The argument parser; only the API named in ``argv`` gets its operation commands.
+
+    Building the 68 operation parsers is skipped for the APIs a command line
+    does not name, which keeps ``kenar --help`` and every command quick.
+    """
+    chosen = next((word for word in argv if not word.startswith("-")), None)
+    parser = _Parser(prog=PROG, description=_DESCRIPTION, epilog=_EPILOG, formatter_class=_formatter, allow_abbrev=False)
+    parser.add_argument("--version", action=_VersionAction)
+    commands = parser.add_subparsers(title="commands", metavar="<command>", parser_class=_Parser)
+    commands.required = True
+
+    from kenar_api_client.cli import _ops
+
+    for api, ops in operations_by_api().items():
+        name = api_command(api)
+        helptext = f"{api}: {len(ops)} operation{'s' if len(ops) != 1 else ''}"
+        sub = commands.add_parser(
+            name,
+            help=helptext,
+            description=f"The operations of {api}. `{PROG} {name} <operation> --help` shows one in full.",
+            formatter_class=_formatter,
+            allow_abbrev=False,
+        )
+        sub.set_defaults(parser=sub)
+        if name == chosen:
+            _ops.add_operation_commands(sub, ops)
+
+    from kenar_api_client.cli import _commands
+
+    _commands.add_tool_commands(commands, chosen)
+    return parser
+
+
+def _refuse_secret_options(argv: Sequence[str]) -> None:
+    for word in argv:
+        if word == "--":
+            return
+        name = word.split("=", 1)[0]
+        hint = _SECRET_OPTIONS.get(name)
+        if hint is not None:
+            raise UsageError(
+                f"{name} is refused: a secret on the command line is visible to every user of this machine "
+                f"(ps, shell history); {hint}"
+            )
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run ``kenar`` with ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
+    args_list: List[str] = list(sys.argv[1:] if argv is None else argv)
+    try:
+        _refuse_secret_options(args_list)
+        parser = build_parser(args_list)
+        if not args_list:
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
+        namespace = parser.parse_args(args_list)
+        handler: Optional[Callable[[argparse.Namespace], int]] = getattr(namespace, "handler", None)
+        if handler is None:  # `kenar finder` alone
+            sub: argparse.ArgumentParser = namespace.parser
+            sub.print_help(sys.stderr)
+            return EXIT_USAGE
+        return handler(namespace)
+    except UsageError as error:
+        sys.stderr.write(f"{PROG}: error: {error}\n")
+        return EXIT_USAGE
+    except Failure as error:
+        sys.stderr.write(f"{PROG}: {error}\n")
+        return error.code
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{PROG}: interrupted\n")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # the reader went away (e.g. `| head`): stop quietly, without a traceback at exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+    except SystemExit as exit_:
+        code = exit_.code
+        return code if isinstance(code, int) else (EXIT_OK if code is None else EXIT_USAGE)
+
+
+__all__ = ["EXIT_API_ERROR", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_TRANSPORT", "EXIT_USAGE", "Failure", "UsageError",
+           "build_parser", "main"]
