@@ -28,6 +28,8 @@ FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 # RFC 9110 5.1: a field name is a token; 5.5: a value has no control characters but HTAB
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+# header names joined by "\n": all tokens (one regex pass for the common case)
+_TOKENS = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:\n[!#$%&'*+\-.^_`|~0-9A-Za-z]+)*\Z")
 # what http.client refuses in a request target
 _URL_FORBIDDEN = re.compile(r"[\x00-\x20\x7f]")
 
@@ -79,8 +81,34 @@ def check_header(name: Any, value: Any, who: str = "") -> None:
 
 def check_headers(headers: Mapping[str, str], who: str = "") -> None:
     """:func:`check_header` for each header."""
+    try:
+        names = "\n".join(headers)
+        values = "\t".join(headers.values())  # HTAB is allowed in values, so it cannot hide a problem
+    except TypeError:  # a name or value that is not a string: let check_header say which
+        pass
+    else:
+        if values.isascii() and _CONTROL.search(values) is None and _TOKENS.match(names) is not None:
+            return  # the common case, in one pass; otherwise find the culprit below
     for name, value in headers.items():
         check_header(name, value, who)
+
+
+def layer_headers(layers: Iterable[Mapping[str, str]]) -> Dict[str, str]:
+    """The layers merged in order; a later layer's header replaces an earlier one of the same name in any case."""
+    layers = list(layers)
+    headers: Dict[str, str] = {}
+    for layer in layers:
+        headers.update(layer)
+    if len(headers) > 1 and len({str(name).lower() for name in headers}) != len(headers):
+        headers = {}  # the same name in two letter cases: merge again, case-insensitively
+        for layer in layers:
+            merge_headers(headers, layer)
+    return headers
+
+
+def as_text_values(headers: Mapping[Any, Any]) -> Dict[Any, str]:
+    """``headers`` with every value as ``str`` (the official client accepts any value in ``_headers``)."""
+    return {name: value if isinstance(value, str) else str(value) for name, value in headers.items()}
 
 
 def merge_headers(headers: Dict[str, str], extra: Mapping[Any, Any]) -> None:
@@ -101,15 +129,6 @@ def merge_headers(headers: Dict[str, str], extra: Mapping[Any, Any]) -> None:
             del headers[old]
         headers[name] = value if isinstance(value, str) else str(value)
         lower[key] = name
-
-
-def set_header(headers: Dict[str, str], name: str, value: str) -> None:
-    """``headers[name] = value``, first removing the same header spelled in another letter case."""
-    if name not in headers:
-        key = name.lower()
-        for present in [present for present in headers if present.lower() == key]:
-            del headers[present]
-    headers[name] = value
 
 
 def header_get(headers: Mapping[str, str], name: str) -> Tuple[str, Any]:
@@ -191,8 +210,9 @@ __all__ = [
     "check_url",
     "encode_body",
     "form_body",
+    "as_text_values",
     "header_get",
+    "layer_headers",
     "merge_headers",
-    "set_header",
     "to_jsonable",
 ]

@@ -39,13 +39,14 @@ from kenar_api_client._redact import redact_headers
 from kenar_api_client._wire import (
     FORM_CONTENT_TYPE,
     JSON_CONTENT_TYPE,
-    check_headers,
     check_url,
     encode_body,
     form_body,
+    as_text_values,
+    check_headers,
     header_get,
+    layer_headers,
     merge_headers,
-    set_header,
     to_jsonable,
 )
 from kenar_api_client.api_response import ApiResponse
@@ -290,42 +291,56 @@ class ApiClient:
         (``_headers``); last the credentials (``request_auth``, or the
         configured ones for ``schemes``), as in the official client.
         """
-        headers: Dict[str, str] = {"Accept": JSON_CONTENT_TYPE} if accept else {}
-        merge_headers(headers, self.default_headers)
-        if self.cookie:
-            set_header(headers, "Cookie", self.cookie)
-        if has_body or content_type:
-            set_header(headers, "Content-Type", content_type or JSON_CONTENT_TYPE)
+        ours: Dict[str, str] = {"Accept": JSON_CONTENT_TYPE} if accept else {}
+        layers: List[Mapping[str, str]] = [ours, self.default_headers]
+        if self.cookie or has_body or content_type:
+            last: Dict[str, str] = {}
+            if self.cookie:
+                last["Cookie"] = self.cookie
+            if has_body or content_type:
+                last["Content-Type"] = content_type or JSON_CONTENT_TYPE
+            layers.append(last)
         if extra:
-            merge_headers(headers, extra)
-        access_token = self._apply_auth(headers, schemes, request_auth)
+            layers.append(as_text_values(extra))
+        credentials, access_token = self._credentials(schemes, request_auth)
+        layers.append(credentials)
+        headers = layer_headers(layers)
         check_headers(headers, who)
         return headers, access_token
 
-    def _apply_auth(
-        self, headers: Dict[str, str], schemes: Sequence[str], request_auth: Optional[Dict[str, Any]]
-    ) -> Optional[str]:
-        """Put the credentials in ``headers``: ``request_auth`` if given, else the configured ones for ``schemes``.
+    def _credentials(
+        self, schemes: Sequence[str], request_auth: Optional[Dict[str, Any]]
+    ) -> Tuple[Dict[str, str], Optional[str]]:
+        """The credential headers: ``request_auth`` if given, else the configured ones for ``schemes``.
 
-        Returns the access token when it came from ``Configuration.token_source``
+        Also returns the access token when it came from ``Configuration.token_source``
         (a 401 for it is worth one refresh), else None.
         """
         if request_auth is not None:
-            self._apply_auth_setting(headers, request_auth)
-            return None
+            return self._request_auth_header(request_auth), None
         config = self.configuration
+        headers: Dict[str, str] = {}
         from_source = None
         for scheme in schemes:
             found = config._auth_header(scheme)
             if found is not None:
                 name, value, token = found
-                set_header(headers, name, value)
+                headers[name] = value
                 if token is not None and config.token_source is not None:
                     from_source = token
-        return from_source
+        return headers, from_source
+
+    def _apply_auth(
+        self, headers: Dict[str, str], schemes: Sequence[str], request_auth: Optional[Dict[str, Any]]
+    ) -> Optional[str]:
+        """Put the credentials of :meth:`_credentials` in ``headers`` (any letter case replaced)."""
+        credentials, access_token = self._credentials(schemes, request_auth)
+        merge_headers(headers, credentials)
+        return access_token
 
     @staticmethod
-    def _apply_auth_setting(headers: Dict[str, str], setting: Dict[str, Any]) -> None:
+    def _request_auth_header(setting: Dict[str, Any]) -> Dict[str, str]:
+        """The one header a ``_request_auth`` setting sends."""
         where = setting.get("in", "header")
         if where != "header":
             raise ApiValueError(f"_request_auth: only header credentials are used by this API, not {where!r}")
@@ -337,7 +352,7 @@ class ApiClient:
         text = str(value)
         if kind in ("oauth2", "bearer") and not text.startswith(BEARER_PREFIX):
             text = bearer(text)
-        set_header(headers, str(key), text)
+        return {str(key): text}
 
     # ------------------------------------------------------------------ sending, with the retry loop
     def _send_authorized(
