@@ -48,13 +48,18 @@ def decode_answer(model: Any, status: int, content_type: Optional[str], data: by
         if not data and status == 204:
             return None
         raise ResponseDecodeError(
-            status, f"expected a JSON answer, got Content-Type {content_type!r}", data,
-            content_type=content_type, headers=headers,
+            status,
+            f"expected a JSON answer, got Content-Type {content_type!r}",
+            data,
+            content_type=content_type,
+            headers=headers,
         )
     if not data:
         if status == 204 or model is None:
             return None
-        raise ResponseDecodeError(status, "the answer has an empty body", data, content_type=content_type, headers=headers)
+        raise ResponseDecodeError(
+            status, "the answer has an empty body", data, content_type=content_type, headers=headers
+        )
     if model is None:
         try:
             return json.loads(data.decode("utf-8"))
@@ -70,8 +75,12 @@ def decode_answer(model: Any, status: int, content_type: Optional[str], data: by
         return model.model_validate_json(data)
     except ValidationError as error:
         raise ResponseDecodeError(
-            status, f"{model.__name__}: {describe_validation_error(error)}", data,
-            content_type=content_type, headers=headers,
+            status,
+            f"{model.__name__}: {describe_validation_error(error)}",
+            data,
+            content_type=content_type,
+            headers=headers,
         ) from None
+
 
 __all__ = ["decode_answer", "describe_validation_error"]

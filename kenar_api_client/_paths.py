@@ -116,4 +116,13 @@ def encode_query(items: Iterable[Tuple[str, Any]]) -> str:
     return "&".join(query_item(name, value) for name, value in items if value is not None)
 
 
-__all__ = ["PathTemplate", "compile_template", "encode_query", "encode_segment", "expand", "match", "query_item", "query_text"]
+__all__ = [
+    "PathTemplate",
+    "compile_template",
+    "encode_query",
+    "encode_segment",
+    "expand",
+    "match",
+    "query_item",
+    "query_text",
+]

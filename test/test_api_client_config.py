@@ -67,7 +67,9 @@ def fresh_defaults() -> Iterator[None]:
         ApiClient.set_default(saved_client)
 
 
-def test_configuration_default_is_created_once_under_threads(fresh_defaults: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_configuration_default_is_created_once_under_threads(
+    fresh_defaults: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """32 threads ask at once while construction is slow: one instance, built once."""
     original = Configuration.__init__
     built: List[int] = []
@@ -121,7 +123,12 @@ def test_one_placeholder_everywhere(caplog: pytest.LogCaptureFixture) -> None:
     assert repr(config.api_key) == f"{{'APIKey': {REDACTED!r}}}"
     assert mask(None) == "<unset>" and mask("") == "<unset>" and mask("x") == REDACTED
     headers = {"X-API-Key": "key-Zx81", "authorization": "Bearer tok-Qw93", "Cookie": "c", "Accept": "a"}
-    assert redact_headers(headers) == {"X-API-Key": REDACTED, "authorization": REDACTED, "Cookie": REDACTED, "Accept": "a"}
+    assert redact_headers(headers) == {
+        "X-API-Key": REDACTED,
+        "authorization": REDACTED,
+        "Cookie": REDACTED,
+        "Accept": "a",
+    }
 
     with ApiClient(config) as client:
         from kenar_api_client._op_table import OPERATIONS

@@ -77,7 +77,10 @@ class RawServer:
                 buffer = buffer[length:]
                 conn.sendall(
                     b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                    + b"Content-Length: " + str(len(ANSWER)).encode() + b"\r\n\r\n" + ANSWER
+                    + b"Content-Length: "
+                    + str(len(ANSWER)).encode()
+                    + b"\r\n\r\n"
+                    + ANSWER
                 )
 
     def header_lines(self, index: int = -1) -> List[bytes]:
@@ -124,7 +127,9 @@ def test_a_caller_api_key_header_in_another_case_is_sent_once(raw: RawServer, cl
 
 
 @pytest.mark.parametrize("name", ["authorization", "AUTHORIZATION"])
-def test_a_caller_authorization_header_in_another_case_is_sent_once(raw: RawServer, client: ApiClient, name: str) -> None:
+def test_a_caller_authorization_header_in_another_case_is_sent_once(
+    raw: RawServer, client: ApiClient, name: str
+) -> None:
     PostApi(client).post_get_user_post("t", _headers={name: "Bearer mine"})
     assert raw.values("Authorization") == [b"Bearer " + TOKEN.encode()]
 

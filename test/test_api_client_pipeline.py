@@ -162,7 +162,9 @@ def test_both_paths_raise_the_same_errors(server: MockKenarServer) -> None:
                 finder.finder_get_post("t")
             server.respond("finder_get_post", **answer)
             with pytest.raises(ResponseDecodeError) as low:
-                client.response_deserialize(client.call_api(method, url, headers, body, post), {"200": "FinderGetPostResponse"})
+                client.response_deserialize(
+                    client.call_api(method, url, headers, body, post), {"200": "FinderGetPostResponse"}
+                )
             assert str(high.value) == str(low.value), answer
             assert high.value.__cause__ is None and low.value.__cause__ is None
 
@@ -171,7 +173,9 @@ def test_both_paths_raise_the_same_errors(server: MockKenarServer) -> None:
             finder.finder_get_post("t")
         server.respond("finder_get_post", status=404, json={"code": 5, "message": "gone", "details": []})
         with pytest.raises(NotFoundException) as low_status:
-            client.response_deserialize(client.call_api(method, url, headers, body, post), {"200": "FinderGetPostResponse"})
+            client.response_deserialize(
+                client.call_api(method, url, headers, body, post), {"200": "FinderGetPostResponse"}
+            )
         assert (high_status.value.code, high_status.value.message) == (low_status.value.code, low_status.value.message)
 
 
@@ -181,9 +185,9 @@ def test_response_deserialize_object_type_uses_the_same_decoder(server: MockKena
         method, url, headers, body, post = client.param_serialize(
             "GET", "/v1/open-platform/finder/post/{token}", path_params={"token": "t"}, auth_settings=["APIKey"]
         )
-        assert client.response_deserialize(client.call_api(method, url, headers, body, post), {"200": "object"}).data == {
-            "a": [1, 2]
-        }
+        assert client.response_deserialize(
+            client.call_api(method, url, headers, body, post), {"200": "object"}
+        ).data == {"a": [1, 2]}
         server.respond("finder_get_post", body=b"{not json")
         with pytest.raises(ResponseDecodeError, match="invalid JSON"):
             client.response_deserialize(client.call_api(method, url, headers, body, post), {"200": "object"})
@@ -240,7 +244,9 @@ def test_stream_leaves_the_body_unread(server: MockKenarServer) -> None:
         response.release()
 
 
-def test_token_source_refresh_is_logged_without_secrets(server: MockKenarServer, caplog: pytest.LogCaptureFixture) -> None:
+def test_token_source_refresh_is_logged_without_secrets(
+    server: MockKenarServer, caplog: pytest.LogCaptureFixture
+) -> None:
     refreshed: List[OAuthToken] = []
     client, token = _client_with_source(server, refreshed)
     caplog.set_level(logging.DEBUG, logger="kenar_api_client")
@@ -255,6 +261,9 @@ def test_token_source_refresh_is_logged_without_secrets(server: MockKenarServer,
 def test_configuration_without_a_token_source_is_unchanged(server: MockKenarServer) -> None:
     config = Configuration(host=server.url, api_key={"APIKey": "k"}, access_token="plain")
     assert config.auth_settings()["OAuth"] == {
-        "type": "oauth2", "in": "header", "key": "Authorization", "value": "Bearer plain",
+        "type": "oauth2",
+        "in": "header",
+        "key": "Authorization",
+        "value": "Bearer plain",
     }
     assert config.auth_settings()["APIKey"]["value"] == "k"
