@@ -246,7 +246,7 @@ class ApiClient:
         if query:
             url += "?" + "&".join(query)
         headers, access_token = self._compose_headers(
-            op.auth, options.auth, options.headers, options.content_type, body is not None, True, op.name + "(): "
+            op.auth, options, has_body=body is not None, accept=True, who=op.name + "(): "
         )
         return PreparedRequest(op.method, url, headers, body, is_idempotent(op.method, idempotency_key_set), access_token)
 
@@ -276,21 +276,21 @@ class ApiClient:
     def _compose_headers(
         self,
         schemes: Sequence[str],
-        request_auth: Optional[Dict[str, Any]],
-        extra: Optional[Mapping[str, Any]],
-        content_type: Optional[str],
+        options: CallOptions,
+        *,
         has_body: bool,
         accept: bool,
-        who: str,
+        who: str = "",
     ) -> Tuple[Dict[str, str], Optional[str]]:
         """The headers of a request, checked, and the token-source token they carry (or None).
 
         Layers, each replacing a header of the same name in any letter case, so
         no header goes out twice: ``Accept``; ``default_headers`` (with
         ``User-Agent``); ``Cookie``; ``Content-Type``; the call's own headers
-        (``_headers``); last the credentials (``request_auth``, or the
+        (``options.headers``); last the credentials (``options.auth``, or the
         configured ones for ``schemes``), as in the official client.
         """
+        content_type = options.content_type
         ours: Dict[str, str] = {"Accept": JSON_CONTENT_TYPE} if accept else {}
         layers: List[Mapping[str, str]] = [ours, self.default_headers]
         if self.cookie or has_body or content_type:
@@ -300,9 +300,9 @@ class ApiClient:
             if has_body or content_type:
                 last["Content-Type"] = content_type or JSON_CONTENT_TYPE
             layers.append(last)
-        if extra:
-            layers.append(as_text_values(extra))
-        credentials, access_token = self._credentials(schemes, request_auth)
+        if options.headers:
+            layers.append(as_text_values(options.headers))
+        credentials, access_token = self._credentials(schemes, options.auth)
         layers.append(credentials)
         headers = layer_headers(layers)
         check_headers(headers, who)
@@ -477,7 +477,7 @@ class ApiClient:
         if query_params:
             url += "?" + self.parameters_to_url_query(query_params, collection_formats)
         headers, access_token = self._compose_headers(
-            auth_settings or (), _request_auth, header_params, None, False, False, ""
+            auth_settings or (), CallOptions(auth=_request_auth, headers=header_params), has_body=False, accept=False
         )
         self._remember_token(access_token)
         sanitized = self.sanitize_for_serialization(body) if body is not None else None
