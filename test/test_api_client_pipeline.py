@@ -267,3 +267,13 @@ def test_configuration_without_a_token_source_is_unchanged(server: MockKenarServ
         "value": "Bearer plain",
     }
     assert config.auth_settings()["APIKey"]["value"] == "k"
+
+
+@pytest.mark.parametrize("number", [float("nan"), float("inf"), -float("inf")])
+def test_a_body_that_is_not_json_is_refused_before_sending(server: MockKenarServer, number: float) -> None:
+    with server.api_client() as client:
+        with pytest.raises(kenar_api_client.ApiValueError, match="cannot be sent as JSON"):
+            kenar_api_client.ChatAPIApi(client).chat_api_generate_upload_token({"size": number})
+        with pytest.raises(kenar_api_client.ApiValueError, match="cannot be sent as JSON"):
+            client.call_api("POST", server.url + "/experimental/open-platform/chat/upload", {}, {"size": number})
+    assert server.requests == []
