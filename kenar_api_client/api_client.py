@@ -1,13 +1,21 @@
-"""ApiClient: turns an operation and its arguments into a request, sends it, and reads the answer.
+"""ApiClient: one pipeline from a method's arguments to the decoded answer.
 
-The generated API classes are thin: each method hands its
-:class:`~kenar_api_client._op_types.Operation` and arguments to
-:meth:`ApiClient.call_operation`.  That runs in two steps:
+One call, from the method to the socket::
 
-1. :meth:`ApiClient.build_request` (pure, no network): check the arguments,
-   fill the path, encode the query and body, add headers and credentials;
-2. send it through the one retry loop (see :mod:`kenar_api_client.retry`)
-   and decode the answer straight from bytes into the model.
+    FinderApi.finder_get_post(token)           generated: hands its Operation, arguments and CallOptions over
+    -> ApiClient.call_operation(op, args, options)
+       -> build_request(op, args, options)      pure, no network: check the arguments, fill the path
+                                                (_paths), encode query and body (_wire), compose the headers
+                                                and credentials (_compose_headers), check every header
+       -> _send_authorized(request, ...)        send(); after a 401 for a token-source token: refresh once, resend once
+          -> send(request, options)             the one retry loop (rules in kenar_api_client.retry)
+             -> RESTClientObject.request        rest.py, the only code that touches urllib3
+       -> _decode(op, response)                 non-2xx: ApiException.from_response; 2xx: _decode.decode_answer
+
+The official low-level API (``param_serialize`` -> ``call_api`` ->
+``response_deserialize``, ``update_params_for_auth``...) keeps its names and
+signatures and is a thin layer over the same steps: the same headers, auth,
+token refresh, retry loop, decoder and errors.
 """
 
 from __future__ import annotations
@@ -18,16 +26,31 @@ import json
 import logging
 import re
 import threading
-from enum import Enum
-from typing import Any, ClassVar, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
-from urllib.parse import quote
+from collections import deque
+from typing import Any, Callable, ClassVar, Deque, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from kenar_api_client import rest
+from kenar_api_client._decode import decode_answer, describe_validation_error
 from kenar_api_client._op_types import BODY, DEFAULT_OPTIONS, PATH, QUERY, UNSET, CallOptions, Operation
+from kenar_api_client._paths import compile_template, query_item, query_text
+from kenar_api_client._redact import redact_headers
+from kenar_api_client._wire import (
+    FORM_CONTENT_TYPE,
+    JSON_CONTENT_TYPE,
+    check_url,
+    encode_body,
+    form_body,
+    as_text_values,
+    check_headers,
+    header_get,
+    layer_headers,
+    merge_headers,
+    to_jsonable,
+)
 from kenar_api_client.api_response import ApiResponse
-from kenar_api_client.configuration import Configuration
+from kenar_api_client.configuration import BEARER_PREFIX, Configuration, bearer
 from kenar_api_client.exceptions import (
     ApiConnectionError,
     ApiException,
@@ -45,7 +68,6 @@ RequestTimeout = Union[None, float, int, Tuple[float, float]]
 RequestSerialized = Tuple[str, str, Dict[str, str], Optional[Any], List[Tuple[str, Any]]]
 
 _LOG = logging.getLogger("kenar_api_client")
-_SECRET_HEADERS = frozenset({"x-api-key", "authorization", "proxy-authorization", "cookie"})
 _SIMPLE_TYPES: Dict[str, Tuple[type, ...]] = {
     "str": (str,),
     "int": (int,),
@@ -54,11 +76,8 @@ _SIMPLE_TYPES: Dict[str, Tuple[type, ...]] = {
     "object": (dict,),
 }
 _TYPE_WORDS = {"str": "a string", "int": "an integer", "bool": "a bool", "float": "a number", "object": "a dict"}
-
-
-def redact_headers(headers: Mapping[str, Any]) -> Dict[str, Any]:
-    """A copy of ``headers`` with credential values replaced by ``***``."""
-    return {k: ("***" if k.lower() in _SECRET_HEADERS else v) for k, v in headers.items()}
+#: how many tokens from the token source a client remembers, to know a 401 on the low-level path is theirs
+_REMEMBERED_TOKENS = 4
 
 
 class PreparedRequest(NamedTuple):
@@ -70,32 +89,11 @@ class PreparedRequest(NamedTuple):
     body: Optional[bytes]
     #: True when sending it twice cannot do twice what it does
     idempotent: bool
-    #: the bearer token it carries, if any (to know which one a 401 rejected)
+    #: the token source's bearer token it carries, if any (a 401 for it triggers one refresh)
     access_token: Optional[str] = None
 
     def __repr__(self) -> str:
         return f"PreparedRequest({self.method} {rest.safe_url(self.url)}, headers={redact_headers(self.headers)})"
-
-
-def _path_segments(path: str) -> Tuple[Tuple[str, bool], ...]:
-    """``/a/{b}/c`` -> (("/a/", False), ("b", True), ("/c", False))."""
-    parts = re.split(r"\{([^}]+)\}", path)
-    return tuple((part, i % 2 == 1) for i, part in enumerate(parts) if part or i % 2 == 1)
-
-
-def _encode_path_value(value: str, safe: str) -> str:
-    encoded = quote(value, safe=safe)
-    if encoded in (".", ".."):  # a bare dot segment would be folded away by URL normalisation
-        encoded = encoded.replace(".", "%2E")
-    return encoded
-
-
-def _query_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Enum):
-        return str(value.value)
-    return str(value)
 
 
 class ApiClient:
@@ -141,6 +139,8 @@ class ApiClient:
         self.client_side_validation = configuration.client_side_validation
         self._policy_source: Any = UNSET
         self._policy = RetryPolicy()
+        # the last tokens the token source gave the low-level path (see _refreshable_token)
+        self._source_tokens: Deque[str] = deque(maxlen=_REMEMBERED_TOKENS)
 
     # ------------------------------------------------------------------ lifecycle
     def __enter__(self) -> ApiClient:
@@ -177,7 +177,8 @@ class ApiClient:
 
     @classmethod
     def set_default(cls, default: Optional[ApiClient]) -> None:
-        cls._default = default
+        with cls._default_lock:
+            cls._default = default
 
     @property
     def retry_policy(self) -> RetryPolicy:
@@ -191,55 +192,30 @@ class ApiClient:
     # ------------------------------------------------------------------ the operation path
     def call_operation(self, op: Operation, args: Sequence[Any], options: CallOptions = DEFAULT_OPTIONS) -> ApiResponse[Any]:
         """Send ``op`` with ``args`` (in signature order) and decode the answer."""
-        return self._decode(op, self._exchange(op, args, options, True))
+        return self._decode(op, self._exchange(op, args, options))
 
     def call_operation_raw(
         self, op: Operation, args: Sequence[Any], options: CallOptions = DEFAULT_OPTIONS
     ) -> rest.RESTResponseType:
         """Send ``op`` and return the unread urllib3 response, whatever its status."""
-        return self._exchange(op, args, options, False).response  # type: ignore[return-value]
+        return self._exchange(op, args, options, stream=True).response  # type: ignore[return-value]
 
-    def _exchange(self, op: Operation, args: Sequence[Any], options: CallOptions, preload_content: bool) -> rest.RESTResponse:
-        request_auth = options.auth
-        request = self.build_request(op, args, request_auth, options.content_type, options.headers, options.host_index)
-        response = self.send(request, options.timeout, preload_content)
-        if response.status == 401 and op.needs_oauth and request_auth is None:
-            # a token source may know a fresher token: refresh once, resend once, never loop
-            source = self.configuration.token_source
-            if source is not None and request.access_token is not None:
-                try:
-                    refreshed = source.refresh_after_unauthorized(request.access_token)
-                except BaseException:
-                    response.release()
-                    raise
-                if refreshed:
-                    response.release()
-                    request = self.build_request(
-                        op, args, request_auth, options.content_type, options.headers, options.host_index
-                    )
-                    response = self.send(request, options.timeout, preload_content)
-        return response
+    def _exchange(self, op: Operation, args: Sequence[Any], options: CallOptions, *, stream: bool = False) -> rest.RESTResponse:
+        request = self.build_request(op, args, options)
+        return self._send_authorized(request, options, stream, lambda: self.build_request(op, args, options))
 
-    def build_request(
-        self,
-        op: Operation,
-        args: Sequence[Any],
-        _request_auth: Optional[Dict[str, Any]] = None,
-        _content_type: Optional[str] = None,
-        _headers: Optional[Dict[str, Any]] = None,
-        _host_index: int = 0,
-    ) -> PreparedRequest:
+    def build_request(self, op: Operation, args: Sequence[Any], options: CallOptions = DEFAULT_OPTIONS) -> PreparedRequest:
         """Check the arguments and build the request; nothing is sent."""
         config = self.configuration
         if len(args) != len(op.params):
             raise ApiTypeError(f"{op.name}() takes {len(op.params)} arguments, got {len(args)}")
-        if _host_index not in (0, None):
-            raise ApiValueError(f"{op.name}(): _host_index must be 0 (the API has one server), got {_host_index!r}")
+        if options.host_index not in (0, None):
+            raise ApiValueError(f"{op.name}(): _host_index must be 0 (the API has one server), got {options.host_index!r}")
         try:
-            segments = op._cache["segments"]
+            template = op._cache["path"]
         except KeyError:
-            segments = op._cache["segments"] = _path_segments(op.path)
-        values: Dict[str, Any] = {}
+            template = op._cache["path"] = compile_template(op.path)
+        values: Dict[str, str] = {}
         query: List[str] = []
         body: Optional[bytes] = None
         idempotency_key_set = False
@@ -262,61 +238,28 @@ class ApiClient:
                 text = str(value)
                 if not text:
                     raise ApiValueError(f"{op.name}(): path parameter '{param.name}' must not be empty")
-                values[param.wire_name] = _encode_path_value(text, config.safe_chars_for_path_param)
+                values[param.wire_name] = text
             elif kind == QUERY:
-                query.append(quote(param.wire_name) + "=" + quote(_query_text(value)))
+                query.append(query_item(param.wire_name, value))
 
-        path = "".join(values[text] if is_param else text for text, is_param in segments)
-        host = config._base_path if config.server_index is None else config.host
-        url = host + path
+        url = self._base_url() + template.expand(values, config.safe_chars_for_path_param)
         if query:
             url += "?" + "&".join(query)
-
-        headers = {"Accept": "application/json"}
-        headers.update(self.default_headers)
-        if self.cookie:
-            headers["Cookie"] = self.cookie
-        if _headers:
-            for name, header_value in _headers.items():
-                headers[name] = str(header_value)
-        if body is not None:
-            headers["Content-Type"] = _content_type or "application/json"
-        elif _content_type:
-            headers["Content-Type"] = _content_type
-        access_token = None
-        if _request_auth is not None:
-            self._apply_auth_setting(headers, _request_auth)
-        else:
-            for scheme in op.auth:
-                if scheme == "APIKey":
-                    key = config.get_api_key_with_prefix("APIKey")
-                    if key is not None:
-                        headers["X-API-Key"] = key
-                elif scheme == "OAuth":
-                    source = config.token_source
-                    access_token = source.get_access_token() if source is not None else config.access_token
-                    if access_token:
-                        headers["Authorization"] = "Bearer " + access_token
-        for name, header_value in headers.items():
-            if "\r" in header_value or "\n" in header_value or "\r" in name or "\n" in name:
-                raise ApiValueError(
-                    f"{op.name}(): header {name!r} contains a line break (CR/LF); refusing to send it"
-                )
-        return PreparedRequest(
-            op.method,
-            url,
-            headers,
-            body,
-            is_idempotent(op.method, idempotency_key_set),
-            access_token,
+        headers, access_token = self._compose_headers(
+            op.auth, options, has_body=body is not None, accept=True, who=op.name + "(): "
         )
+        return PreparedRequest(op.method, url, headers, body, is_idempotent(op.method, idempotency_key_set), access_token)
 
-    def _encode_body(self, op: Operation, name: str, type_name: str, value: Any) -> Tuple[bytes, bool]:
+    def _base_url(self) -> str:
+        config = self.configuration
+        return config._base_path if config.server_index is None else config.host
+
+    @staticmethod
+    def _encode_body(op: Operation, name: str, type_name: str, value: Any) -> Tuple[bytes, bool]:
         if type_name == "object":
             if not isinstance(value, dict):
                 raise ApiTypeError(f"{op.name}(): parameter '{name}' must be a dict, got {type(value).__name__}")
-            encoded = json.dumps(self.sanitize_for_serialization(value), ensure_ascii=False).encode("utf-8")
-            return encoded, False
+            return encode_body(value), False
         model = op.body_model()
         if not isinstance(value, model):
             if isinstance(value, dict):
@@ -326,12 +269,78 @@ class ApiClient:
                     f"{op.name}(): parameter '{name}' must be a {model.__name__} (or a dict of its fields), "
                     f"got {type(value).__name__}"
                 )
-        encoded = value.__pydantic_serializer__.to_json(value, by_alias=True, exclude_none=True)
         key_set = bool(op.idempotency_field and getattr(value, op.idempotency_field, None))
-        return encoded, key_set
+        return encode_body(value), key_set
+
+    # ------------------------------------------------------------------ headers and credentials
+    def _compose_headers(
+        self,
+        schemes: Sequence[str],
+        options: CallOptions,
+        *,
+        has_body: bool,
+        accept: bool,
+        who: str = "",
+    ) -> Tuple[Dict[str, str], Optional[str]]:
+        """The headers of a request, checked, and the token-source token they carry (or None).
+
+        Layers, each replacing a header of the same name in any letter case, so
+        no header goes out twice: ``Accept``; ``default_headers`` (with
+        ``User-Agent``); ``Cookie``; ``Content-Type``; the call's own headers
+        (``options.headers``); last the credentials (``options.auth``, or the
+        configured ones for ``schemes``), as in the official client.
+        """
+        content_type = options.content_type
+        ours: Dict[str, str] = {"Accept": JSON_CONTENT_TYPE} if accept else {}
+        layers: List[Mapping[str, str]] = [ours, self.default_headers]
+        if self.cookie or has_body or content_type:
+            last: Dict[str, str] = {}
+            if self.cookie:
+                last["Cookie"] = self.cookie
+            if has_body or content_type:
+                last["Content-Type"] = content_type or JSON_CONTENT_TYPE
+            layers.append(last)
+        if options.headers:
+            layers.append(as_text_values(options.headers))
+        credentials, access_token = self._credentials(schemes, options.auth)
+        layers.append(credentials)
+        headers = layer_headers(layers)
+        check_headers(headers, who)
+        return headers, access_token
+
+    def _credentials(
+        self, schemes: Sequence[str], request_auth: Optional[Dict[str, Any]]
+    ) -> Tuple[Dict[str, str], Optional[str]]:
+        """The credential headers: ``request_auth`` if given, else the configured ones for ``schemes``.
+
+        Also returns the access token when it came from ``Configuration.token_source``
+        (a 401 for it is worth one refresh), else None.
+        """
+        if request_auth is not None:
+            return self._request_auth_header(request_auth), None
+        config = self.configuration
+        headers: Dict[str, str] = {}
+        from_source = None
+        for scheme in schemes:
+            found = config._auth_header(scheme)
+            if found is not None:
+                name, value, token = found
+                headers[name] = value
+                if token is not None and config.token_source is not None:
+                    from_source = token
+        return headers, from_source
+
+    def _apply_auth(
+        self, headers: Dict[str, str], schemes: Sequence[str], request_auth: Optional[Dict[str, Any]]
+    ) -> Optional[str]:
+        """Put the credentials of :meth:`_credentials` in ``headers`` (any letter case replaced)."""
+        credentials, access_token = self._credentials(schemes, request_auth)
+        merge_headers(headers, credentials)
+        return access_token
 
     @staticmethod
-    def _apply_auth_setting(headers: Dict[str, str], setting: Dict[str, Any]) -> None:
+    def _request_auth_header(setting: Dict[str, Any]) -> Dict[str, str]:
+        """The one header a ``_request_auth`` setting sends."""
         where = setting.get("in", "header")
         if where != "header":
             raise ApiValueError(f"_request_auth: only header credentials are used by this API, not {where!r}")
@@ -340,13 +349,38 @@ class ApiClient:
         kind = setting.get("type")
         if not key or value is None:
             raise ApiValueError("_request_auth needs 'key' (the header name) and 'value'")
-        if kind in ("oauth2", "bearer") and not str(value).startswith("Bearer "):
-            value = "Bearer " + str(value)
-        headers[str(key)] = str(value)
+        text = str(value)
+        if kind in ("oauth2", "bearer") and not text.startswith(BEARER_PREFIX):
+            text = bearer(text)
+        return {str(key): text}
 
     # ------------------------------------------------------------------ sending, with the retry loop
-    def send(self, request: PreparedRequest, timeout: Any = UNSET, preload_content: bool = True) -> rest.RESTResponse:
-        """Send a prepared request, retrying only what is safe to retry."""
+    def _send_authorized(
+        self, request: PreparedRequest, options: CallOptions, stream: bool, rebuild: Callable[[], PreparedRequest]
+    ) -> rest.RESTResponse:
+        """:meth:`send`; after a 401 for the token source's token, refresh once and send ``rebuild()`` once."""
+        response = self.send(request, options, stream=stream)
+        if response.status != 401 or request.access_token is None:
+            return response
+        source = self.configuration.token_source
+        if source is None:
+            return response
+        try:
+            refreshed = source.refresh_after_unauthorized(request.access_token)
+        except BaseException:
+            response.release()
+            raise
+        if not refreshed:
+            return response
+        response.release()
+        return self.send(rebuild(), options, stream=stream)
+
+    def send(self, request: PreparedRequest, options: CallOptions = DEFAULT_OPTIONS, *, stream: bool = False) -> rest.RESTResponse:
+        """Send a prepared request, retrying only what is safe to retry.
+
+        ``options.timeout`` is the call's ``_request_timeout``; ``stream=True``
+        leaves the body unread (for ``*_without_preload_content``).
+        """
         policy = self.retry_policy
         debug = _LOG.isEnabledFor(logging.DEBUG)
         if debug:
@@ -361,8 +395,8 @@ class ApiClient:
                     request.url,
                     headers=request.headers,
                     body=request.body,
-                    _request_timeout=timeout,
-                    preload_content=preload_content,
+                    _request_timeout=options.timeout,
+                    preload_content=not stream,
                 )
             except TransportError as error:
                 reached_server = not isinstance(error, ApiConnectionError)
@@ -404,34 +438,9 @@ class ApiClient:
         status = response.status
         if not 200 <= status <= 299:
             self._raise_for_status(response, data)
-        model = op.response_model()
-        value = self._decode_body(model, response, data)
-        return ApiResponse(status, value, response.response.headers, data)
-
-    @staticmethod
-    def _decode_body(model: Any, response: rest.RESTResponse, data: bytes) -> Any:
-        status = response.status
-        content_type = response.response.headers.get("Content-Type")
-        if content_type is not None and "json" not in content_type.lower():
-            if not data and status == 204:
-                return None
-            raise ResponseDecodeError(status, f"expected a JSON answer, got Content-Type {content_type!r}", data,
-                                      content_type=content_type, headers=response.headers)
-        if not data:
-            if status == 204 or model is None:
-                return None
-            raise ResponseDecodeError(status, "the answer has an empty body", data, headers=response.headers)
-        if model is None:
-            try:
-                return json.loads(data)
-            except ValueError as error:
-                raise ResponseDecodeError(status, f"invalid JSON ({error})", data, headers=response.headers) from None
-        try:
-            return model.model_validate_json(data)
-        except ValidationError as error:
-            raise ResponseDecodeError(
-                status, f"{model.__name__}: {_summarise(error)}", data, headers=response.headers
-            ) from None
+        headers = response.response.headers
+        value = decode_answer(op.response_model(), status, headers.get("Content-Type"), data, headers)
+        return ApiResponse(status, value, headers, data)
 
     @staticmethod
     def _raise_for_status(response: rest.RESTResponse, data: bytes) -> None:
@@ -441,6 +450,9 @@ class ApiClient:
         raise error
 
     # ------------------------------------------------------------------ the official, lower-level API
+    # The same steps as above under the official names: param_serialize composes the headers and
+    # credentials with _compose_headers, call_api sends through _send_authorized (so a token from
+    # the token source is refreshed after a 401), response_deserialize decodes with decode_answer.
     def param_serialize(
         self,
         method: str,
@@ -460,28 +472,14 @@ class ApiClient:
         if files:
             raise ApiValueError("file uploads are not used by the Kenar API")
         config = self.configuration
-        headers: Dict[str, str] = dict(self.default_headers)
-        if self.cookie:
-            headers["Cookie"] = self.cookie
-        for name, value in (header_params or {}).items():
-            headers[name] = str(value)
-        path = resource_path
-        for name, value in (path_params or {}).items():
-            path = path.replace("{" + name + "}", _encode_path_value(str(value), config.safe_chars_for_path_param))
-        if _request_auth is not None:
-            self._apply_auth_setting(headers, _request_auth)
-        else:
-            available = config.auth_settings()
-            for scheme in auth_settings or []:
-                setting = available.get(scheme)
-                if setting:
-                    headers[setting["key"]] = setting["value"]
-        for name, value in headers.items():
-            if "\r" in value or "\n" in value:
-                raise ApiValueError(f"header {name!r} contains a line break (CR/LF); refusing to send it")
-        url = (_host or config.host) + path
+        values = {str(name): str(to_jsonable(value)) for name, value in (path_params or {}).items() if value is not None}
+        url = (_host or config.host) + compile_template(resource_path).expand(values, config.safe_chars_for_path_param)
         if query_params:
             url += "?" + self.parameters_to_url_query(query_params, collection_formats)
+        headers, access_token = self._compose_headers(
+            auth_settings or (), CallOptions(auth=_request_auth, headers=header_params), has_body=False, accept=False
+        )
+        self._remember_token(access_token)
         sanitized = self.sanitize_for_serialization(body) if body is not None else None
         return method, url, headers, sanitized, list(post_params or [])
 
@@ -494,21 +492,48 @@ class ApiClient:
         post_params: Optional[List[Tuple[str, Any]]] = None,
         _request_timeout: Any = UNSET,
     ) -> rest.RESTResponse:
-        """Send a request built by :meth:`param_serialize` (retried by method idempotency only)."""
-        headers = dict(header_params or {})
+        """Send a request built by :meth:`param_serialize`, through the same retry loop and token refresh."""
+        check_url(url)
+        headers: Dict[str, str] = {}
+        merge_headers(headers, header_params or {})
         encoded: Optional[bytes] = None
         if body is not None:
-            encoded = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode("utf-8")
-            headers.setdefault("Content-Type", "application/json")
+            encoded = encode_body(body)
+            if not header_get(headers, "Content-Type")[0]:
+                headers["Content-Type"] = JSON_CONTENT_TYPE
         elif post_params:
-            from urllib.parse import urlencode
-
-            encoded = urlencode(post_params).encode("ascii")
-            headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
-        request = PreparedRequest(method.upper(), url, headers, encoded, is_idempotent(method))
-        response = self.send(request, _request_timeout)
+            encoded = form_body(post_params)
+            if not header_get(headers, "Content-Type")[0]:
+                headers["Content-Type"] = FORM_CONTENT_TYPE
+        check_headers(headers)
+        request = PreparedRequest(
+            method.upper(), url, headers, encoded, is_idempotent(method), self._refreshable_token(headers)
+        )
+        response = self._send_authorized(
+            request, CallOptions(timeout=_request_timeout), False, lambda: self._with_fresh_token(request)
+        )
         response.read()
         return response
+
+    def _remember_token(self, token: Optional[str]) -> None:
+        if token is not None and token not in self._source_tokens:
+            self._source_tokens.append(token)
+
+    def _refreshable_token(self, headers: Mapping[str, str]) -> Optional[str]:
+        """The bearer token in ``headers`` if the token source gave it to this client (else None)."""
+        value = header_get(headers, "Authorization")[1]
+        if not value or not value.startswith(BEARER_PREFIX) or self.configuration.token_source is None:
+            return None
+        token: str = value[len(BEARER_PREFIX) :]
+        return token if token in self._source_tokens else None
+
+    def _with_fresh_token(self, request: PreparedRequest) -> PreparedRequest:
+        """``request`` again with the token source's current token (after it refreshed)."""
+        headers = dict(request.headers)
+        token = self._apply_auth(headers, ("OAuth",), None)
+        check_headers(headers)
+        self._remember_token(token)
+        return request._replace(headers=headers, access_token=token)
 
     def response_deserialize(
         self,
@@ -522,18 +547,22 @@ class ApiClient:
             self._raise_for_status(response_data, data)
         types = response_types_map or {}
         response_type = types.get(str(status)) or types.get(f"{str(status)[0]}XX")
+        content_type = response_data.getheader("Content-Type")
         if response_type == "bytearray":
             value: Any = data
         elif response_type is None:
             value = None
+        elif response_type == "object" or self._model_class(response_type) is not None:
+            # what the generated methods return: the same decoder as call_operation
+            model = self._model_class(response_type)
+            value = decode_answer(model, status, content_type, data, response_data.headers)
         else:
-            content_type = response_data.getheader("Content-Type")
             try:
                 value = self.deserialize(data.decode("utf-8"), response_type, content_type)
             except (ValueError, TypeError) as error:  # pydantic's ValidationError is a ValueError
                 if isinstance(error, OpenApiException):
                     raise
-                detail = _summarise(error) if isinstance(error, ValidationError) else str(error)
+                detail = describe_validation_error(error) if isinstance(error, ValidationError) else str(error)
                 raise ResponseDecodeError(
                     status, f"{response_type}: {detail}", data, content_type=content_type, headers=response_data.headers
                 ) from None
@@ -590,25 +619,7 @@ class ApiClient:
 
     def sanitize_for_serialization(self, obj: Any) -> Any:
         """Turn models, enums, dates and containers into plain JSON values."""
-        if obj is None or isinstance(obj, (str, int, float, bool)) and not isinstance(obj, Enum):
-            return obj
-        if isinstance(obj, Enum):
-            return obj.value
-        if isinstance(obj, bytes):
-            return obj.decode("utf-8")
-        if isinstance(obj, (list, tuple)):
-            return [self.sanitize_for_serialization(item) for item in obj]
-        if isinstance(obj, (datetime.datetime, datetime.date)):
-            return obj.isoformat()
-        if isinstance(obj, decimal.Decimal):
-            return str(obj)
-        if isinstance(obj, dict):
-            return {key: self.sanitize_for_serialization(val) for key, val in obj.items()}
-        if isinstance(obj, BaseModel):
-            return obj.model_dump(mode="json", by_alias=True, exclude_none=True)
-        if hasattr(obj, "to_dict"):
-            return self.sanitize_for_serialization(obj.to_dict())
-        raise ApiTypeError(f"cannot serialise a {type(obj).__name__} to JSON")
+        return to_jsonable(obj)
 
     def parameters_to_url_query(self, params: Any, collection_formats: Optional[Dict[str, str]] = None) -> str:
         """Encode query parameters: UTF-8, space as %20, '/' kept, None values left out."""
@@ -621,13 +632,13 @@ class ApiClient:
             if isinstance(value, (list, tuple)):
                 fmt = formats.get(name, "multi")
                 if fmt == "multi":
-                    parts.extend(quote(name) + "=" + quote(_query_text(v)) for v in value)
+                    parts.extend(query_item(name, v) for v in value)
                     continue
                 sep = {"ssv": " ", "tsv": "\t", "pipes": "|"}.get(fmt, ",")
-                value = sep.join(_query_text(v) for v in value)
+                value = sep.join(query_text(v) for v in value)
             elif isinstance(value, dict):
                 value = json.dumps(value)
-            parts.append(quote(name) + "=" + quote(_query_text(value)))
+            parts.append(query_item(name, value))
         return "&".join(parts)
 
     @staticmethod
@@ -659,26 +670,7 @@ class ApiClient:
         request_auth: Optional[Dict[str, Any]] = None,
     ) -> None:
         """Add the credentials of ``auth_settings`` (or ``request_auth``) to ``headers``."""
-        if request_auth is not None:
-            self._apply_auth_setting(headers, request_auth)
-            return
-        available = self.configuration.auth_settings()
-        for scheme in auth_settings or []:
-            setting = available.get(scheme)
-            if setting:
-                headers[setting["key"]] = setting["value"]
-
-
-def _summarise(error: ValidationError) -> str:
-    errors = error.errors()
-    if errors and errors[0]["type"] == "json_invalid":
-        return f"invalid JSON ({errors[0]['msg']})"
-    parts = []
-    for item in errors[:3]:
-        where = ".".join(str(x) for x in item.get("loc", ())) or "(root)"
-        parts.append(f"{where}: {item.get('msg')}")
-    more = error.error_count() - len(parts)
-    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
+        self._remember_token(self._apply_auth(headers, auth_settings or (), request_auth))
 
 
 __all__ = ["ApiClient", "PreparedRequest", "RequestSerialized", "RequestTimeout", "redact_headers"]

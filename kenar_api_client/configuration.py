@@ -14,7 +14,10 @@ import multiprocessing
 import os
 import platform
 import sys
-from typing import Any, Callable, ClassVar, Dict, List, Mapping, Optional, Tuple, Union
+import threading
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, List, Mapping, Optional, Protocol, Tuple, Union, runtime_checkable
+
+from kenar_api_client._redact import REDACTED, mask
 
 JSON_SCHEMA_VALIDATION_KEYWORDS = {
     "multipleOf",
@@ -40,8 +43,37 @@ TimeoutValue = Union[float, int, Tuple[float, float]]
 _LOG = logging.getLogger("kenar_api_client")
 
 
-def _mask(value: Any) -> str:
-    return "<unset>" if value in (None, "") else "***"
+#: how an ``Authorization`` value that carries an OAuth access token starts
+BEARER_PREFIX = "Bearer "
+
+
+def bearer(token: str) -> str:
+    """The ``Authorization`` value that carries an OAuth access token."""
+    return BEARER_PREFIX + token
+
+
+@runtime_checkable
+class TokenSource(Protocol):
+    """What ``Configuration.token_source`` holds: an access token that stays fresh.
+
+    :class:`kenar_api_client.oauth.OAuthTokenSource` is one; any object with
+    these two methods will do.
+    """
+
+    def get_access_token(self) -> Optional[str]:
+        """The access token to send now (refreshed first if it is about to expire)."""
+        ...
+
+    def refresh_after_unauthorized(self, rejected_token: str, /) -> bool:
+        """React to a 401 for ``rejected_token``; True means: send the call once more with a fresh token."""
+        ...
+
+
+if TYPE_CHECKING:  # mypy proves here that the SDK's own token source fits the protocol
+    from kenar_api_client.oauth import OAuthTokenSource
+
+    def _oauth_token_source_fits(source: OAuthTokenSource) -> TokenSource:
+        return source
 
 
 # The spec's API-key security schemes: ``api_key`` is keyed by these names.
@@ -86,7 +118,7 @@ class _SecretDict(Dict[str, str]):
         return super().setdefault(name, default)
 
     def __repr__(self) -> str:
-        return "{" + ", ".join(f"{k!r}: '***'" for k in self) + "}"
+        return "{" + ", ".join(f"{k!r}: {REDACTED!r}" for k in self) + "}"
 
     __str__ = __repr__
 
@@ -121,6 +153,7 @@ class Configuration:
     """
 
     _default: ClassVar[Optional[Configuration]] = None
+    _default_lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(
         self,
@@ -157,10 +190,9 @@ class Configuration:
         self.username = username
         self.password = password
         self.access_token = access_token
-        #: an object with ``get_access_token()`` and ``refresh_after_unauthorized(token)``
-        #: (e.g. :class:`kenar_api_client.oauth.OAuthTokenSource`); used instead of
-        #: ``access_token`` when set
-        self.token_source: Any = None
+        #: a :class:`TokenSource` (e.g. :class:`kenar_api_client.oauth.OAuthTokenSource`);
+        #: used instead of ``access_token`` when set
+        self.token_source: Optional[TokenSource] = None
 
         self.logger: Dict[str, logging.Logger] = {
             "package_logger": logging.getLogger("kenar_api_client"),
@@ -260,7 +292,8 @@ class Configuration:
 
     @classmethod
     def set_default(cls, default: Optional[Configuration]) -> None:
-        cls._default = default
+        with cls._default_lock:
+            cls._default = default
 
     @classmethod
     def get_default_copy(cls) -> Configuration:
@@ -268,9 +301,11 @@ class Configuration:
 
     @classmethod
     def get_default(cls) -> Configuration:
-        if cls._default is None:
-            cls._default = cls()
-        return cls._default
+        """The shared configuration (created once, even when threads ask at the same time)."""
+        with cls._default_lock:
+            if cls._default is None:
+                cls._default = cls()
+            return cls._default
 
     # ------------------------------------------------------------------ logging
     @property
@@ -321,19 +356,28 @@ class Configuration:
         password = self.password or ""
         return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
 
+    def _auth_header(self, scheme: str) -> Optional[Tuple[str, str, Optional[str]]]:
+        """(header, value, OAuth access token or None) that ``scheme`` sends, or None without a credential.
+
+        The one place that decides which credential goes out: every request
+        the ApiClient builds asks here, and :meth:`auth_settings` describes it.
+        """
+        if scheme == "APIKey":
+            key = self.get_api_key_with_prefix("APIKey")
+            return None if key is None else ("X-API-Key", key, None)
+        if scheme == "OAuth":
+            source = self.token_source
+            token = source.get_access_token() if source is not None else self.access_token
+            return ("Authorization", bearer(token), token) if token else None
+        return None
+
     def auth_settings(self) -> Dict[str, Dict[str, Any]]:
-        """The credentials to send, per security scheme of the spec."""
+        """The credentials to send, per security scheme of the spec (the token source's token when one is set)."""
         settings: Dict[str, Dict[str, Any]] = {}
-        key = self.get_api_key_with_prefix("APIKey")
-        if key is not None:
-            settings["APIKey"] = {"type": "api_key", "in": "header", "key": "X-API-Key", "value": key}
-        if self.access_token is not None:
-            settings["OAuth"] = {
-                "type": "oauth2",
-                "in": "header",
-                "key": "Authorization",
-                "value": "Bearer " + self.access_token,
-            }
+        for scheme, kind in (("APIKey", "api_key"), ("OAuth", "oauth2")):
+            found = self._auth_header(scheme)
+            if found is not None:
+                settings[scheme] = {"type": kind, "in": "header", "key": found[0], "value": found[1]}
         return settings
 
     # ------------------------------------------------------------------ reports and hosts
@@ -393,8 +437,8 @@ class Configuration:
 
     def __repr__(self) -> str:
         return (
-            f"Configuration(host={self.host!r}, api_key={_mask(self.api_key.get('APIKey'))}, "
-            f"access_token={_mask(self.access_token)}, timeout={self.timeout!r}, verify_ssl={self.verify_ssl})"
+            f"Configuration(host={self.host!r}, api_key={mask(self.api_key.get('APIKey'))}, "
+            f"access_token={mask(self.access_token)}, timeout={self.timeout!r}, verify_ssl={self.verify_ssl})"
         )
 
     __str__ = __repr__
