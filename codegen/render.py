@@ -44,6 +44,7 @@ RUNTIME_EXPORTS: Dict[str, str] = {
     "ApiReadTimeoutError": "exceptions",
     "ApiProtocolError": "exceptions",
     "ResponseDecodeError": "exceptions",
+    "ResponseTooLargeError": "exceptions",
 }
 
 

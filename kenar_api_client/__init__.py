@@ -225,6 +225,7 @@ _EXPORTS: Dict[str, str] = {
     "PremiumPanelBusinessDataSubBusinessType": "kenar_api_client.models.premium_panel_business_data_sub_business_type",
     "ProtobufAny": "kenar_api_client.models.protobuf_any",
     "ResponseDecodeError": "kenar_api_client.exceptions",
+    "ResponseTooLargeError": "kenar_api_client.exceptions",
     "RetryPolicy": "kenar_api_client.retry",
     "SearchPostItemPrice": "kenar_api_client.models.search_post_item_price",
     "SearchPostItemRealEstateFields": "kenar_api_client.models.search_post_item_real_estate_fields",
@@ -461,6 +462,7 @@ __all__ = [
     "PremiumPanelBusinessDataSubBusinessType",
     "ProtobufAny",
     "ResponseDecodeError",
+    "ResponseTooLargeError",
     "RetryPolicy",
     "SearchPostItemPrice",
     "SearchPostItemRealEstateFields",
@@ -711,6 +713,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from kenar_api_client.models.premium_panel_business_data_sub_business_type import PremiumPanelBusinessDataSubBusinessType as PremiumPanelBusinessDataSubBusinessType
     from kenar_api_client.models.protobuf_any import ProtobufAny as ProtobufAny
     from kenar_api_client.exceptions import ResponseDecodeError as ResponseDecodeError
+    from kenar_api_client.exceptions import ResponseTooLargeError as ResponseTooLargeError
     from kenar_api_client.retry import RetryPolicy as RetryPolicy
     from kenar_api_client.models.search_post_item_price import SearchPostItemPrice as SearchPostItemPrice
     from kenar_api_client.models.search_post_item_real_estate_fields import SearchPostItemRealEstateFields as SearchPostItemRealEstateFields

@@ -421,11 +421,19 @@ def _check_text(value: Any, name: str) -> str:
     return value
 
 
-def _check_endpoint(value: Any, name: str) -> str:
+def _check_endpoint(value: Any, name: str, allow_insecure_http: bool = False) -> str:
     _check_text(value, name)
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise OAuthValueError(f"{name} must be an absolute http or https URL")
+    if parts.scheme == "http":
+        from kenar_api_client.configuration import _is_loopback
+
+        if not _is_loopback(parts.hostname or "") and not allow_insecure_http:
+            raise OAuthValueError(
+                f"{name} is plain HTTP: the client secret and tokens would travel unencrypted "
+                "(use https://, or a configuration with allow_insecure_http=True)"
+            )
     return str(value)
 
 
@@ -468,8 +476,9 @@ class OAuthClient:
         if not isinstance(redirect_uri, str):
             raise OAuthValueError("redirect_uri must be a string")
         self._redirect_uri = redirect_uri
-        self._authorize_url = _check_endpoint(authorize_url, "authorize_url")
-        self._token_url = _check_endpoint(token_url, "token_url")
+        insecure_ok = bool(getattr(configuration, "allow_insecure_http", False))
+        self._authorize_url = _check_endpoint(authorize_url, "authorize_url", insecure_ok)
+        self._token_url = _check_endpoint(token_url, "token_url", insecure_ok)
         self._configuration = configuration
         self._rest: Optional[RESTClientObject] = None
         self._rest_lock = threading.Lock()
