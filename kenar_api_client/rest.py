@@ -197,6 +197,8 @@ READ_CHUNK = 1 << 20
 #: the most of an error answer's body that is read and kept (on the exception)
 ERROR_BODY_LIMIT = 64 * 1024
 _MAX_ENCODING_LAYERS = 4
+#: the most one decoding step produces, so decoded data never sits in one huge buffer
+_PIECE = 1 << 20
 
 
 class _TooLarge(Exception):
@@ -218,10 +220,11 @@ class _Layer:
     def _new(self, raw: bool = False) -> Any:
         return zlib.decompressobj(-zlib.MAX_WBITS if raw else (16 + zlib.MAX_WBITS if self.gzip else zlib.MAX_WBITS))
 
-    def feed(self, data: bytes, limit: Optional[int]) -> bytes:
-        out = []
+    def feed(self, data: bytes, limit: Optional[int]) -> List[bytes]:
+        """Decode ``data`` into pieces of at most :data:`_PIECE` bytes, stopping past ``limit``."""
+        out: List[bytes] = []
         while data and not self.done:
-            cap = 0 if limit is None else limit - self.produced + 1
+            cap = _PIECE if limit is None else min(_PIECE, limit - self.produced + 1)
             try:
                 piece = self.obj.decompress(data, cap)
             except zlib.error:
@@ -235,7 +238,8 @@ class _Layer:
                 raise
             self.started = True
             self.produced += len(piece)
-            out.append(piece)
+            if piece:
+                out.append(piece)
             if limit is not None and self.produced > limit:
                 self.over = self.done = True
                 break
@@ -247,7 +251,7 @@ class _Layer:
                     self.started = False
                 else:
                     self.done = True
-        return b"".join(out)
+        return out
 
 
 def _decoder_layers(content_encoding: Optional[str]) -> List[_Layer]:
@@ -282,12 +286,13 @@ def _read_body(resp: Any, limit: Optional[int], excerpt: bool) -> Tuple[bytes, b
         chunk = resp.read(step, decode_content=False)
         if not chunk:
             return b"".join(chunks), False
+        pieces = [chunk]
         over = False
         for layer in layers:
-            chunk = layer.feed(chunk, limit)
+            pieces = [out for piece in pieces for out in layer.feed(piece, limit)]
             over = over or layer.over
-        size += len(chunk)
-        chunks.append(chunk)
+        chunks.extend(pieces)
+        size += sum(len(piece) for piece in pieces)
         if over or (limit is not None and size > limit):
             if not excerpt:
                 raise _TooLarge()
