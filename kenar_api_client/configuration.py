@@ -37,6 +37,8 @@ DEFAULT_TIMEOUT: Tuple[float, float] = (10.0, 60.0)
 
 #: seconds one attempt may take in all (connecting, sending, the answer's headers and body)
 DEFAULT_DEADLINE = 120.0
+#: the least number of connections kept per host (threads sharing a client each need one)
+DEFAULT_POOL_MAXSIZE = 32
 #: the largest answer body read, in bytes after decoding
 DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 
@@ -206,7 +208,9 @@ class Configuration:
         self.key_file: Optional[str] = None
         self.assert_hostname: Optional[Union[bool, str]] = None
         self.tls_server_name: Optional[str] = None
-        self.connection_pool_maxsize = multiprocessing.cpu_count() * 5
+        #: connections kept open per host; at least the number of threads sharing one client,
+        #: or urllib3 closes the extras after use and logs "Connection pool is full"
+        self.connection_pool_maxsize = max(DEFAULT_POOL_MAXSIZE, multiprocessing.cpu_count() * 5)
         self.proxy: Optional[str] = None
         self.proxy_headers: Optional[Dict[str, str]] = None
         self.safe_chars_for_path_param = ""
