@@ -154,15 +154,27 @@ class _DeadlineSocketIO(socket.SocketIO):
         return super().readinto(b)
 
 
+class _DeadlineSocket:
+    """Stands in for the socket while http.client builds its response: hands out a deadline reader."""
+
+    __slots__ = ("sock", "deadline")
+
+    def __init__(self, sock: Any, deadline: float) -> None:
+        self.sock = sock
+        self.deadline = deadline
+
+    def makefile(self, mode: str) -> io.BufferedReader:
+        return io.BufferedReader(_DeadlineSocketIO(self.sock, self.deadline))
+
+
 class _DeadlineHTTPResponse(http.client.HTTPResponse):
     """http.client's response, reading the status line, headers and body against the deadline."""
 
     def __init__(self, sock: Any, debuglevel: int = 0, method: Optional[str] = None, url: Optional[str] = None) -> None:
-        super().__init__(sock, debuglevel, method, url)
         deadline = _STATE.deadline
         if deadline is not None and hasattr(sock, "_io_refs"):
-            self.fp.close()
-            self.fp = io.BufferedReader(_DeadlineSocketIO(sock, deadline), 65536)
+            sock = _DeadlineSocket(sock, deadline)
+        super().__init__(sock, debuglevel, method, url)
 
 
 class _TrackedConnection:
@@ -181,12 +193,20 @@ class _TrackedConnection:
         super().request(method, url, body, headers, **kwargs)  # type: ignore[misc]
 
 
+_TRACKED: Dict[Any, Any] = {}
+
+
 def _tracked_pool_classes(manager: urllib3.PoolManager) -> Dict[str, Any]:
+    """The manager's pool classes, with connections that are :class:`_TrackedConnection`."""
     classes: Dict[str, Any] = {}
     pool_class: Any
     for scheme, pool_class in manager.pool_classes_by_scheme.items():
-        connection_class = type("Kenar" + pool_class.ConnectionCls.__name__, (_TrackedConnection, pool_class.ConnectionCls), {})
-        classes[scheme] = type("Kenar" + pool_class.__name__, (pool_class,), {"ConnectionCls": connection_class})
+        tracked = _TRACKED.get(pool_class)
+        if tracked is None:
+            base = pool_class.ConnectionCls
+            connection_class = type("Kenar" + base.__name__, (_TrackedConnection, base), {})
+            tracked = _TRACKED[pool_class] = type("Kenar" + pool_class.__name__, (pool_class,), {"ConnectionCls": connection_class})
+        classes[scheme] = tracked
     return classes
 
 
