@@ -961,8 +961,11 @@ class OAuthTokenSource:
         refreshed and the answer is True.  Otherwise the token is refreshed
         once.  The answer is False when there is no refresh token or the
         token endpoint refuses it (the caller then sees the 401).  Other
-        failures of the refresh (network, 5xx) are raised.
+        failures of the refresh (network, 5xx) are raised.  Threads that
+        waited while a refresh failed share its outcome instead of sending
+        another token request, so the wait stays within one token request.
         """
+        seen = self._refreshes
         with self._lock:
             current = self._token
             rejected = rejected_token.encode("utf-8") if isinstance(rejected_token, str) else b""
@@ -971,6 +974,11 @@ class OAuthTokenSource:
             if not self._can_refresh(current):
                 logger.debug("OAuth: access token rejected and no usable refresh token")
                 return False
+            error = self.last_refresh_error
+            if self._refreshes != seen and error is not None:  # one failed while this thread waited: share it
+                if isinstance(error, OAuthError) and _is_refusal(error):
+                    return False
+                raise copy.copy(error)
             try:
                 self._refresh_locked(current)
             except OAuthError as exc:

@@ -121,6 +121,33 @@ def test_callers_without_a_valid_token_wait_at_most_one_token_deadline(provider:
     client.close()
 
 
+def test_threads_rejected_together_share_one_failed_refresh(provider: OAuthServer):
+    provider.token_delay = 0.3
+    provider.enqueue(503, {"error": "temporarily_unavailable"})
+    client = oauth_client(provider)
+    token = pair(provider, 3600)
+    source = client.token_source(token)
+    barrier = threading.Barrier(8)
+    outcomes: List[Any] = []
+
+    def rejected() -> None:
+        barrier.wait()
+        try:
+            outcomes.append(source.refresh_after_unauthorized(token.access_token))
+        except OAuthError as error:
+            outcomes.append(error.status)
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=rejected) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert outcomes == [503] * 8
+    assert len(provider.token_requests) == 1 and time.monotonic() - started < 0.3 * 2 + 0.5  # not 8 in turn
+    client.close()
+
+
 # ---------------------------------------------------------------- item 6: expires_in
 
 
