@@ -224,6 +224,7 @@ _EXPORTS: Dict[str, str] = {
     "PremiumPanelBusinessDataSubBusinessType": "kenar_api_client.models.premium_panel_business_data_sub_business_type",
     "ProtobufAny": "kenar_api_client.models.protobuf_any",
     "ResponseDecodeError": "kenar_api_client.exceptions",
+    "ResponseTooLargeError": "kenar_api_client.exceptions",
     "RetryPolicy": "kenar_api_client.retry",
     "SearchPostItemPrice": "kenar_api_client.models.search_post_item_price",
     "SearchPostItemRealEstateFields": "kenar_api_client.models.search_post_item_real_estate_fields",
@@ -292,6 +293,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from kenar_api_client.exceptions import NotFoundException as NotFoundException
     from kenar_api_client.exceptions import OpenApiException as OpenApiException
     from kenar_api_client.exceptions import ResponseDecodeError as ResponseDecodeError
+    from kenar_api_client.exceptions import ResponseTooLargeError as ResponseTooLargeError
     from kenar_api_client.exceptions import ServiceException as ServiceException
     from kenar_api_client.exceptions import TooManyRequestsException as TooManyRequestsException
     from kenar_api_client.exceptions import TransportError as TransportError

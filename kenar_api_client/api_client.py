@@ -59,6 +59,7 @@ from kenar_api_client.exceptions import (
     ApiValueError,
     OpenApiException,
     ResponseDecodeError,
+    ResponseTooLargeError,
     TransportError,
     parse_retry_after,
 )
@@ -400,8 +401,10 @@ class ApiClient:
                 )
             except TransportError as error:
                 reached_server = not isinstance(error, ApiConnectionError)
-                # a refused certificate will be refused again: no point in retrying
-                allowed = (request.idempotent or not reached_server) and not isinstance(error, ApiTLSError)
+                # a refused certificate, or an answer over the size limit, would come again: not retried
+                allowed = (request.idempotent or not reached_server) and not isinstance(
+                    error, (ApiTLSError, ResponseTooLargeError)
+                )
                 delay = policy.backoff(attempt)
                 spent = max(waited, policy.clock() - started)
                 if allowed and attempt < policy.max_attempts and spent + delay <= policy.max_total_delay:

@@ -9,6 +9,7 @@ secrets never show up in ``repr``/``str`` or the debug report.
 from __future__ import annotations
 
 import copy
+import ipaddress
 import logging
 import multiprocessing
 import os
@@ -18,6 +19,7 @@ import threading
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, List, Mapping, Optional, Protocol, Tuple, Union, runtime_checkable
 
 from kenar_api_client._redact import REDACTED, mask
+from urllib.parse import urlsplit
 
 JSON_SCHEMA_VALIDATION_KEYWORDS = {
     "multipleOf",
@@ -37,6 +39,13 @@ DEFAULT_HOST = "https://open-api.divar.ir"
 DEFAULT_CHAT_UPLOAD_HOST = "https://chat.divar.ir"
 #: (connect, read) seconds; the official SDK has none, so a call could hang forever
 DEFAULT_TIMEOUT: Tuple[float, float] = (10.0, 60.0)
+
+#: seconds one attempt may take in all (connecting, sending, the answer's headers and body)
+DEFAULT_DEADLINE = 120.0
+#: the least number of connections kept per host (threads sharing a client each need one)
+DEFAULT_POOL_MAXSIZE = 32
+#: the largest answer body read, in bytes after decoding
+DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 
 TimeoutValue = Union[float, int, Tuple[float, float]]
 
@@ -92,6 +101,17 @@ def _warn_unknown_scheme(name: Any) -> None:
         )
 
 
+def _safe_host(url: str) -> str:
+    """``url`` with any ``user:password@`` replaced by ``***@``."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    authority, slash, path = rest.partition("/")
+    if "@" in authority:
+        authority = REDACTED + "@" + authority.rsplit("@", 1)[1]
+    return (scheme + sep if sep else "") + authority + slash + path
+
+
 class _SecretDict(Dict[str, str]):
     """A plain dict whose repr never shows its values (API keys live here).
 
@@ -143,6 +163,52 @@ def check_timeout(value: Any, name: str = "timeout") -> Optional[Tuple[float, fl
     return (float(pair[0]), float(pair[1]))
 
 
+def _is_loopback(hostname: str) -> bool:
+    if hostname.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(hostname).is_loopback
+    except ValueError:
+        return False
+
+
+def check_host(value: Any, allow_insecure_http: bool = False) -> str:
+    """Refuse a host URL that is not ``https://`` (or plain HTTP to a loopback address).
+
+    The message never repeats credentials written into the URL.
+    """
+    from kenar_api_client.exceptions import ApiValueError
+
+    if not isinstance(value, str):
+        raise ApiValueError(f"host must be a URL string, not {type(value).__name__}")
+    try:
+        parts = urlsplit(value)
+        hostname = parts.hostname
+        parts.port  # noqa: B018  a port that is not a number raises here
+    except ValueError:
+        raise ApiValueError("host is not a valid URL") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("https", "http") or not hostname:
+        shown = parts.netloc.rsplit("@", 1)[-1] if parts.netloc else value.split("/", 1)[0].rsplit("@", 1)[-1]
+        if scheme:
+            shown = scheme + "://" + shown
+        why = "" if scheme else " (without a scheme it would go out as plain HTTP, API key included)"
+        raise ApiValueError(f"host must be an https:// URL such as {DEFAULT_HOST!r}, not {shown!r}{why}")
+    if parts.username is not None or parts.password is not None:
+        raise ApiValueError(
+            "host must not carry credentials (user:password@): Kenar authenticates with the API key "
+            "(X-API-Key) and access tokens, and a password in a URL leaks into logs"
+        )
+    if scheme == "http" and not _is_loopback(hostname):
+        if not allow_insecure_http:
+            raise ApiValueError(
+                f"host {'http://' + parts.netloc!r} is plain HTTP: the API key would travel unencrypted. "
+                "Use https://, or pass allow_insecure_http=True to Configuration if you really mean it"
+            )
+        _LOG.warning("plain HTTP to %s: the API key and tokens travel unencrypted", parts.netloc)
+    return value
+
+
 class Configuration:
     """Settings shared by every request an :class:`ApiClient` sends.
 
@@ -173,8 +239,11 @@ class Configuration:
         ca_cert_data: Optional[Union[str, bytes]] = None,
         *,
         debug: Optional[bool] = None,
+        allow_insecure_http: bool = False,
     ) -> None:
-        self._base_path = DEFAULT_HOST if host is None else host
+        #: True lets ``host`` be a plain ``http://`` URL to a host that is not loopback (a warning is logged)
+        self.allow_insecure_http = bool(allow_insecure_http)
+        self._base_path = DEFAULT_HOST if host is None else check_host(host, self.allow_insecure_http)
         #: base URL of the chat media upload host (no API key is ever sent there)
         self.chat_upload_host = DEFAULT_CHAT_UPLOAD_HOST
         self.server_index = 0 if server_index is None and host is None else server_index
@@ -213,7 +282,9 @@ class Configuration:
         self.key_file: Optional[str] = None
         self.assert_hostname: Optional[Union[bool, str]] = None
         self.tls_server_name: Optional[str] = None
-        self.connection_pool_maxsize = multiprocessing.cpu_count() * 5
+        #: connections kept open per host; at least the number of threads sharing one client,
+        #: or urllib3 closes the extras after use and logs "Connection pool is full"
+        self.connection_pool_maxsize = max(DEFAULT_POOL_MAXSIZE, multiprocessing.cpu_count() * 5)
         self.proxy: Optional[str] = None
         self.proxy_headers: Optional[Dict[str, str]] = None
         self.safe_chars_for_path_param = ""
@@ -226,6 +297,8 @@ class Configuration:
         self.datetime_format = "%Y-%m-%dT%H:%M:%S.%f%z"
         self.date_format = "%Y-%m-%d"
         self._timeout: Optional[Tuple[float, float]] = DEFAULT_TIMEOUT
+        self._deadline: Optional[float] = DEFAULT_DEADLINE
+        self._max_response_bytes: Optional[int] = DEFAULT_MAX_RESPONSE_BYTES
 
     @property
     def api_key(self) -> Dict[str, str]:
@@ -250,6 +323,45 @@ class Configuration:
     @timeout.setter
     def timeout(self, value: Optional[TimeoutValue]) -> None:
         self._timeout = check_timeout(value)
+
+    @property
+    def deadline(self) -> Optional[float]:
+        """Seconds one attempt may take in all: connecting, sending, and reading the answer.
+
+        ``timeout`` bounds each wait on the socket; this bounds their sum, so a
+        server that sends a byte now and then cannot hold a call forever.
+        Retries, their waits and a token refresh come on top (the guide
+        "Errors and retries" gives the worst case).  ``None`` removes it.
+        """
+        return self._deadline
+
+    @deadline.setter
+    def deadline(self, value: Optional[float]) -> None:
+        from kenar_api_client.exceptions import ApiValueError
+
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf")
+        ):
+            raise ApiValueError(f"deadline must be a positive, finite number of seconds or None, not {value!r}")
+        self._deadline = None if value is None else float(value)
+
+    @property
+    def max_response_bytes(self) -> Optional[int]:
+        """The longest answer body read, in bytes after decoding (``None``: no limit).
+
+        A longer one raises :class:`~kenar_api_client.exceptions.ResponseTooLargeError`
+        while it is being read, so memory stays bounded.  Of an error answer's
+        body at most 64 KiB is kept.
+        """
+        return self._max_response_bytes
+
+    @max_response_bytes.setter
+    def max_response_bytes(self, value: Optional[int]) -> None:
+        from kenar_api_client.exceptions import ApiValueError
+
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise ApiValueError(f"max_response_bytes must be a positive int or None, not {value!r}")
+        self._max_response_bytes = value
 
     @classmethod
     def from_env(cls, environ: Optional[Mapping[str, str]] = None, *, require_api_key: bool = True) -> Configuration:
@@ -391,10 +503,12 @@ class Configuration:
             f"Python Version: {platform.python_version()}\n"
             "Version of the API: 1.0\n"
             f"SDK Package Version: {__version__}\n"
-            f"Host: {self.host}\n"
+            f"Host: {_safe_host(self.host)}\n"
             f"API key set: {'yes' if self.api_key.get('APIKey') else 'no'}\n"
             f"Access token set: {'yes' if self.access_token else 'no'}\n"
             f"Timeout: {self.timeout}\n"
+            f"Deadline: {self.deadline}\n"
+            f"Max response bytes: {self.max_response_bytes}\n"
             f"TLS verification: {'on' if self.verify_ssl else 'OFF'}"
         )
 
@@ -432,12 +546,12 @@ class Configuration:
 
     @host.setter
     def host(self, value: str) -> None:
-        self._base_path = value
+        self._base_path = check_host(value, getattr(self, "allow_insecure_http", False))
         self.server_index = None
 
     def __repr__(self) -> str:
         return (
-            f"Configuration(host={self.host!r}, api_key={mask(self.api_key.get('APIKey'))}, "
+            f"Configuration(host={_safe_host(self.host)!r}, api_key={mask(self.api_key.get('APIKey'))}, "
             f"access_token={mask(self.access_token)}, timeout={self.timeout!r}, verify_ssl={self.verify_ssl})"
         )
 

@@ -14,9 +14,11 @@ derives from :class:`OpenApiException`:
 
 from __future__ import annotations
 
+import datetime
 import json
-from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Union
+import re
+import time
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 if TYPE_CHECKING:  # pragma: no cover
     from kenar_api_client.models.googlerpc_status import GooglerpcStatus
@@ -24,8 +26,22 @@ if TYPE_CHECKING:  # pragma: no cover
 PathType = Sequence[Union[str, int]]
 
 
+def _rebuild(cls: Any, args: Tuple[Any, ...]) -> Any:
+    """Unpickle an SDK error without calling its ``__init__`` (its state comes back separately)."""
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    return error
+
+
 class OpenApiException(Exception):
-    """Base class of every error this SDK raises."""
+    """Base class of every error this SDK raises.
+
+    Every SDK error can be copied and pickled (e.g. to cross a process pool),
+    keeping its attributes; the low-level ``__cause__`` is not carried over.
+    """
+
+    def __reduce__(self) -> Any:
+        return (_rebuild, (type(self), self.args), dict(self.__dict__))
 
 
 def _render_path(path_to_item: Optional[PathType]) -> str:
@@ -308,29 +324,68 @@ def _header(headers: Any, name: str) -> Optional[str]:
     return None if value is None else str(value)
 
 
+#: the longest ``Retry-After`` reported, in seconds (a later date or a longer delay reads as this)
+RETRY_AFTER_MAX = 86400.0
+
+_DELAY_SECONDS = re.compile(r"[0-9]+")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTH = "(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+_TIME = r"([0-9]{2}):([0-9]{2}):([0-9]{2})"
+# RFC 9110 section 5.6.7: IMF-fixdate, then the obsolete RFC 850 and asctime forms
+_IMF_FIXDATE = re.compile(r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), ([0-9]{2}) " + _MONTH + r" ([0-9]{4}) " + _TIME + " GMT")
+_RFC850_DATE = re.compile(
+    r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), ([0-9]{2})-" + _MONTH + r"-([0-9]{2}) " + _TIME + " GMT"
+)
+_ASCTIME_DATE = re.compile(r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) " + _MONTH + r" ([0-9 ][0-9]) " + _TIME + r" ([0-9]{4})")
+
+
+def _http_date(value: str, now: float) -> Optional[float]:
+    match = _IMF_FIXDATE.fullmatch(value)
+    if match:
+        day, month, year, hour, minute, second = match.groups()
+    else:
+        match = _RFC850_DATE.fullmatch(value)
+        if match:
+            day, month, short_year, hour, minute, second = match.groups()
+            # RFC 9110: a two-digit year more than 50 years in the future means the past century
+            this_year = datetime.datetime.fromtimestamp(now, datetime.timezone.utc).year
+            year = str(2000 + int(short_year))
+            if int(year) > this_year + 50:
+                year = str(int(year) - 100)
+        else:
+            match = _ASCTIME_DATE.fullmatch(value)
+            if not match:
+                return None
+            month, day, hour, minute, second, year = match.groups()
+    try:
+        when = datetime.datetime(
+            int(year), _MONTHS.index(month) + 1, int(day), int(hour), int(minute), int(second),
+            tzinfo=datetime.timezone.utc,
+        )
+    except ValueError:  # 31 Feb, hour 25...
+        return None
+    return when.timestamp() - now
+
+
 def parse_retry_after(value: Optional[str], now: Optional[float] = None) -> Optional[float]:
-    """Seconds to wait from a ``Retry-After`` value (delta seconds or HTTP date)."""
+    """Seconds to wait from a ``Retry-After`` value, or None when it is not one.
+
+    Only the forms of RFC 9110 are read: a whole number of seconds in ASCII
+    digits, or an HTTP date (a date in the past means 0).  The result is at
+    most :data:`RETRY_AFTER_MAX` (a day).
+    """
     if value is None:
         return None
-    value = value.strip()
+    value = value.strip(" \t")
     if not value:
         return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when is None:
-            return None
-        import time
-
-        current = time.time() if now is None else now
-        return max(0.0, when.timestamp() - current)
-    if seconds != seconds or seconds < 0:  # NaN or negative
+    if _DELAY_SECONDS.fullmatch(value):
+        return min(float(int(value)), RETRY_AFTER_MAX) if len(value) < 20 else RETRY_AFTER_MAX
+    current = time.time() if now is None else now
+    seconds = _http_date(value, current)
+    if seconds is None:
         return None
-    return seconds
+    return min(max(0.0, seconds), RETRY_AFTER_MAX)
 
 
 # --------------------------------------------------------------------- transport errors
@@ -401,6 +456,31 @@ class ApiProtocolError(TransportError):
     what = "connection broken"
 
 
+class ResponseTooLargeError(TransportError):
+    """The answer's body is longer than ``Configuration.max_response_bytes``.
+
+    The length counts the body after decoding (a compressed body cannot hide
+    its size).  ``status`` is the answer's status and ``limit`` the limit in
+    bytes.  It is not retried: the same answer would be too large again.
+    """
+
+    what = "answer too large"
+
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        detail: str = "",
+        *,
+        attempts: int = 1,
+        status: Optional[int] = None,
+        limit: Optional[int] = None,
+    ) -> None:
+        self.status = status
+        self.limit = limit
+        super().__init__(method, url, detail, attempts=attempts)
+
+
 # --------------------------------------------------------------------- decoding errors
 
 
@@ -450,7 +530,9 @@ __all__ = [
     "ForbiddenException",
     "NotFoundException",
     "OpenApiException",
+    "RETRY_AFTER_MAX",
     "ResponseDecodeError",
+    "ResponseTooLargeError",
     "ServiceException",
     "TooManyRequestsException",
     "TransportError",

@@ -27,11 +27,15 @@ The client secret, authorization codes and tokens never appear in a
 
 from __future__ import annotations
 
+import copy
 import hmac
 import json
 import logging
+import math
+import re
 import secrets
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from types import TracebackType
@@ -227,6 +231,8 @@ class OAuthToken:
             raise OAuthValueError("access_token must be a non-empty string")
         if self.refresh_token is not None and (not isinstance(self.refresh_token, str) or not self.refresh_token):
             raise OAuthValueError("refresh_token must be a non-empty string or None")
+        if self.expires_in is not None:
+            object.__setattr__(self, "expires_in", _seconds(self.expires_in))
         if self.expires_at is not None:
             object.__setattr__(self, "expires_at", _aware(self.expires_at))
         elif self.expires_in is not None:
@@ -277,7 +283,10 @@ class OAuthToken:
         elif isinstance(raw_expiry, datetime):
             expires_at = raw_expiry
         elif isinstance(raw_expiry, (int, float)) and not isinstance(raw_expiry, bool):
-            expires_at = datetime.fromtimestamp(raw_expiry, timezone.utc)
+            try:
+                expires_at = datetime.fromtimestamp(raw_expiry, timezone.utc)
+            except (OverflowError, OSError, ValueError):
+                raise OAuthValueError("expires_at is not a usable Unix timestamp") from None
         elif isinstance(raw_expiry, str):
             try:
                 expires_at = datetime.fromisoformat(raw_expiry.replace("Z", "+00:00"))
@@ -305,19 +314,28 @@ class OAuthToken:
     __str__ = __repr__
 
 
+#: the longest token lifetime taken at face value (ten years); beyond it the answer is unusable
+MAX_EXPIRES_IN = 10 * 365 * 86400
+_NUMBER = re.compile(r"-?[0-9]{1,20}(?:\.[0-9]{1,20})?")
+
+
 def _seconds(value: Any) -> Optional[int]:
     if value is None:
         return None
+    number: float
     if isinstance(value, bool):
         raise OAuthValueError("expires_in must be a number of seconds")
-    if isinstance(value, (int, float)):
-        return int(value)
-    if isinstance(value, str):
-        try:
-            return int(float(value))
-        except ValueError:
-            pass
-    raise OAuthValueError("expires_in must be a number of seconds")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float):
+        number = value
+    elif isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+        number = float(value.strip())
+    else:
+        raise OAuthValueError("expires_in must be a number of seconds")
+    if not math.isfinite(number) or abs(number) > MAX_EXPIRES_IN:
+        raise OAuthValueError(f"expires_in must be a finite number of seconds within {MAX_EXPIRES_IN}")
+    return int(number)
 
 
 def _scope_field(value: Any) -> Optional[str]:
@@ -421,11 +439,19 @@ def _check_text(value: Any, name: str) -> str:
     return value
 
 
-def _check_endpoint(value: Any, name: str) -> str:
+def _check_endpoint(value: Any, name: str, allow_insecure_http: bool = False) -> str:
     _check_text(value, name)
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise OAuthValueError(f"{name} must be an absolute http or https URL")
+    if parts.scheme == "http":
+        from kenar_api_client.configuration import _is_loopback
+
+        if not _is_loopback(parts.hostname or "") and not allow_insecure_http:
+            raise OAuthValueError(
+                f"{name} is plain HTTP: the client secret and tokens would travel unencrypted "
+                "(use https://, or a configuration with allow_insecure_http=True)"
+            )
     return str(value)
 
 
@@ -468,8 +494,9 @@ class OAuthClient:
         if not isinstance(redirect_uri, str):
             raise OAuthValueError("redirect_uri must be a string")
         self._redirect_uri = redirect_uri
-        self._authorize_url = _check_endpoint(authorize_url, "authorize_url")
-        self._token_url = _check_endpoint(token_url, "token_url")
+        insecure_ok = bool(getattr(configuration, "allow_insecure_http", False))
+        self._authorize_url = _check_endpoint(authorize_url, "authorize_url", insecure_ok)
+        self._token_url = _check_endpoint(token_url, "token_url", insecure_ok)
         self._configuration = configuration
         self._rest: Optional[RESTClientObject] = None
         self._rest_lock = threading.Lock()
@@ -771,16 +798,26 @@ class OAuthTokenSource:
     :meth:`refresh_after_unauthorized` to decide whether to send the call one
     more time.
 
-    * A token that expires within ``leeway_seconds`` is refreshed before it
-      is handed out.  Only one thread refreshes; the others wait for its
-      result, so one token request reaches the server however many threads
-      ask at once.
+    * A token that expires within ``leeway_seconds`` (or within half its
+      lifetime, for a token that lives shorter than twice the leeway) is
+      refreshed ahead of time in one background thread; while that runs, every
+      caller keeps getting the current token, which is still valid.  Only a
+      caller without a valid token waits for a refresh, and never longer than
+      one token request (bounded by the token client's
+      ``Configuration.deadline``); threads that wait together share one
+      refresh and its outcome.  :meth:`wait_for_refresh` waits for a
+      background refresh to finish.
+    * After a successful refresh, no refresh ahead of time starts within
+      ``min_refresh_interval`` seconds, so a token the server hands out with a
+      tiny or negative lifetime costs one token request per interval, not one
+      per call (the API decides whether it still accepts it).
     * After every refresh, ``on_refresh(new_token)`` is called (inside the
       lock, so calls never overlap or come out of order).  Store the new pair
       there: the old refresh token stops working soon after.  Event
       subscriptions made with the old access token must be registered again.
-      An exception from ``on_refresh`` reaches the caller; the new token is
-      kept regardless.
+      An exception from ``on_refresh`` reaches the caller that waited for the
+      refresh, or is logged when the refresh ran in the background; the new
+      token is kept regardless.
     * A token without a refresh token is handed out as it is, expired or not.
     * When the token endpoint refuses a refresh (a 4xx such as
       ``invalid_grant``), that refresh token is not tried again and the
@@ -803,6 +840,7 @@ class OAuthTokenSource:
         on_refresh: Optional[Callable[[OAuthToken], Any]] = None,
         leeway_seconds: float = 60,
         clock: Optional[Callable[[], datetime]] = None,
+        min_refresh_interval: float = 10.0,
     ) -> None:
         if not isinstance(client, OAuthClient):
             raise OAuthValueError("client must be an OAuthClient")
@@ -814,7 +852,14 @@ class OAuthTokenSource:
         self._leeway = float(leeway_seconds)
         self._clock = clock or _utcnow
         self._lock = threading.RLock()
+        self._lock_for_start = threading.Lock()
         self._refused: Optional[str] = None  # a refresh token the endpoint turned down
+        self._min_interval = float(min_refresh_interval)
+        self._refreshed_at: Optional[float] = None  # time.monotonic() of the last successful refresh
+        self._lifetime: Optional[float] = None  # seconds the last refreshed token was given
+        self._refreshes = 0  # refresh attempts finished so far (a waiter compares it to see if one ran)
+        self._idle = threading.Event()  # set while no background refresh runs
+        self._idle.set()
         #: the error of the last refresh that failed, None after a success
         self.last_refresh_error: Optional[OpenApiException] = None
 
@@ -834,20 +879,41 @@ class OAuthTokenSource:
             raise OAuthValueError("token must be an OAuthToken")
         with self._lock:
             self._token = token
+            self._refreshed_at = self._lifetime = None
 
     def _can_refresh(self, token: OAuthToken) -> bool:
         return token.refresh_token is not None and token.refresh_token != self._refused
 
     def _due(self, token: OAuthToken) -> bool:
-        return self._can_refresh(token) and token.is_expired(self._leeway, now=self._clock())
+        if not self._can_refresh(token):
+            return False
+        leeway = self._leeway
+        lifetime = self._lifetime
+        if token is self._token and lifetime is not None and lifetime <= 2 * leeway:
+            leeway = max(0.0, lifetime / 2)  # a short-lived token: refresh at half its life, not at once
+        if not token.is_expired(leeway, now=self._clock()):
+            return False
+        refreshed_at = self._refreshed_at
+        return refreshed_at is None or time.monotonic() - refreshed_at >= self._min_interval
 
     def get_access_token(self) -> str:
-        """A usable access token, refreshed first if it is about to expire."""
+        """A usable access token; see the class notes for when it is refreshed and who waits."""
         token = self._token
         if not self._due(token):
             return token.access_token
+        if not token.is_expired(0, now=self._clock()):
+            self._refresh_in_background()
+            return token.access_token
+        seen = self._refreshes
         with self._lock:
             token = self._token
+            if self._refreshes != seen:  # a refresh ran while this thread waited: share its outcome
+                error = self.last_refresh_error
+                if error is None or not token.is_expired(0, now=self._clock()):
+                    return token.access_token
+                if isinstance(error, OAuthError) and _is_refusal(error):
+                    return token.access_token
+                raise copy.copy(error)
             if self._due(token):
                 try:
                     token = self._refresh_locked(token)
@@ -859,6 +925,35 @@ class OAuthTokenSource:
                         raise
             return token.access_token
 
+    def _refresh_in_background(self) -> None:
+        with self._lock_for_start:
+            if not self._idle.is_set():
+                return
+            self._idle.clear()
+        try:
+            threading.Thread(target=self._background_refresh, name="kenar-oauth-refresh", daemon=True).start()
+        except BaseException:
+            self._idle.set()
+            raise
+
+    def _background_refresh(self) -> None:
+        try:
+            with self._lock:
+                token = self._token
+                if self._due(token):
+                    try:
+                        self._refresh_locked(token)
+                    except (OAuthError, TransportError):
+                        pass  # logged and kept in last_refresh_error; the current token stays in use
+                    except Exception:
+                        logger.exception("OAuth: on_refresh failed after a background refresh (the new token is kept)")
+        finally:
+            self._idle.set()
+
+    def wait_for_refresh(self, timeout: Optional[float] = None) -> bool:
+        """Wait until no background refresh is running; False if ``timeout`` passed first."""
+        return self._idle.wait(timeout)
+
     def refresh_after_unauthorized(self, rejected_token: str) -> bool:
         """React to a 401 for ``rejected_token``; True means: send the call again.
 
@@ -866,8 +961,11 @@ class OAuthTokenSource:
         refreshed and the answer is True.  Otherwise the token is refreshed
         once.  The answer is False when there is no refresh token or the
         token endpoint refuses it (the caller then sees the 401).  Other
-        failures of the refresh (network, 5xx) are raised.
+        failures of the refresh (network, 5xx) are raised.  Threads that
+        waited while a refresh failed share its outcome instead of sending
+        another token request, so the wait stays within one token request.
         """
+        seen = self._refreshes
         with self._lock:
             current = self._token
             rejected = rejected_token.encode("utf-8") if isinstance(rejected_token, str) else b""
@@ -876,6 +974,11 @@ class OAuthTokenSource:
             if not self._can_refresh(current):
                 logger.debug("OAuth: access token rejected and no usable refresh token")
                 return False
+            error = self.last_refresh_error
+            if self._refreshes != seen and error is not None:  # one failed while this thread waited: share it
+                if isinstance(error, OAuthError) and _is_refusal(error):
+                    return False
+                raise copy.copy(error)
             try:
                 self._refresh_locked(current)
             except OAuthError as exc:
@@ -893,6 +996,7 @@ class OAuthTokenSource:
         try:
             new = self._client.refresh(token)
         except (OAuthError, TransportError) as exc:
+            self._refreshes += 1
             self.last_refresh_error = exc
             expiry = token.expires_at.isoformat() if token.expires_at else "unknown"
             if isinstance(exc, OAuthError) and _is_refusal(exc):
@@ -912,6 +1016,9 @@ class OAuthTokenSource:
                 )
             raise
         self._token = new
+        self._refreshes += 1
+        self._refreshed_at = time.monotonic()
+        self._lifetime = None if new.expires_at is None else (new.expires_at - self._clock()).total_seconds()
         self.last_refresh_error = None
         logger.debug(
             "OAuth: access token refreshed; the new one expires at %s",

@@ -10,10 +10,15 @@ subclass naming the method and the URL.
 
 from __future__ import annotations
 
+import http.client
+import io
 import json
 import logging
+import socket
 import ssl
 import threading
+import time
+import zlib
 from typing import IO, Any, Dict, Iterator, List, Optional, Tuple, Union
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -30,6 +35,7 @@ from kenar_api_client.exceptions import (
     ApiReadTimeoutError,
     ApiTLSError,
     ApiValueError,
+    ResponseTooLargeError,
     TransportError,
 )
 
@@ -59,17 +65,30 @@ def safe_url(url: str) -> str:
 
 
 class RESTResponse:
-    """An answer: ``status``, ``reason``, ``data`` (bytes) and ``headers``."""
+    """An answer: ``status``, ``reason``, ``data`` (bytes) and ``headers``.
 
-    __slots__ = ("response", "status", "reason", "data", "attempts", "method", "url")
+    ``truncated`` is True when ``data`` holds only the first part of an error
+    answer's body (see :data:`ERROR_BODY_LIMIT`).  ``method`` and ``url`` are the
+    request's (the URL without credentials), for error messages.
+    """
 
-    def __init__(self, resp: urllib3.BaseHTTPResponse, method: Optional[str] = None, url: Optional[str] = None) -> None:
-        self.method, self.url = method, url  # the request's, for error messages (the URL without credentials)
+    __slots__ = ("response", "status", "reason", "data", "attempts", "truncated", "method", "url")
+
+    def __init__(
+        self,
+        resp: urllib3.BaseHTTPResponse,
+        data: Optional[bytes] = None,
+        truncated: bool = False,
+        method: Optional[str] = None,
+        url: Optional[str] = None,
+    ) -> None:
+        self.method, self.url = method, url
         self.response = resp
         self.status: int = resp.status
         self.reason: Optional[str] = resp.reason
-        self.data: Optional[bytes] = None
+        self.data: Optional[bytes] = data
         self.attempts = 1
+        self.truncated = truncated
 
     def read(self) -> bytes:
         if self.data is None:
@@ -89,15 +108,224 @@ class RESTResponse:
         return self.response.headers.get(name, default)
 
     def release(self) -> None:
-        """Give the connection back to the pool without reading the rest."""
-        try:
-            self.response.drain_conn()
-        except Exception:  # the connection is broken anyway; the pool replaces it
-            pass
-        self.response.release_conn()
+        """Give the connection back to the pool without reading the rest.
+
+        An answer whose body was not read has its connection closed rather
+        than drained: draining a huge or trickling body could take forever.
+        """
+        if self.data is None:
+            _discard(self.response)
+        else:
+            self.response.release_conn()
 
     def __repr__(self) -> str:
         return f"RESTResponse(status={self.status}, reason={self.reason!r})"
+
+
+def _discard(resp: urllib3.BaseHTTPResponse) -> None:
+    try:
+        resp.close()  # closes the socket: the pool opens a fresh one next time
+    except Exception:  # already broken; nothing to keep
+        pass
+    resp.release_conn()
+
+
+# --------------------------------------------------------------------------- what the sockets know
+#
+# Two facts urllib3 does not tell us are kept per thread (a request runs
+# entirely in the calling thread): whether the request has started to go out
+# on the wire, and when the current attempt's deadline passes.
+
+
+class _State(threading.local):
+    written = False
+    deadline: Optional[float] = None
+
+
+_STATE = _State()
+
+
+class _DeadlineSocketIO(socket.SocketIO):
+    """A socket reader whose every read ends by the attempt's deadline."""
+
+    def __init__(self, sock: Any, deadline: float) -> None:
+        super().__init__(sock, "rb")
+        sock._io_refs += 1  # as socket.makefile does: the socket stays open while this reads
+        self._deadline = deadline
+
+    def readinto(self, b: Any) -> Optional[int]:
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise socket.timeout("the deadline passed")
+        current = self._sock.gettimeout()  # type: ignore[attr-defined]
+        if current is None or current > remaining:
+            self._sock.settimeout(remaining)  # type: ignore[attr-defined]
+        return super().readinto(b)
+
+
+class _DeadlineSocket:
+    """Stands in for the socket while http.client builds its response: hands out a deadline reader."""
+
+    __slots__ = ("sock", "deadline")
+
+    def __init__(self, sock: Any, deadline: float) -> None:
+        self.sock = sock
+        self.deadline = deadline
+
+    def makefile(self, mode: str) -> io.BufferedReader:
+        return io.BufferedReader(_DeadlineSocketIO(self.sock, self.deadline))
+
+
+class _DeadlineHTTPResponse(http.client.HTTPResponse):
+    """http.client's response, reading the status line, headers and body against the deadline."""
+
+    def __init__(self, sock: Any, debuglevel: int = 0, method: Optional[str] = None, url: Optional[str] = None) -> None:
+        deadline = _STATE.deadline
+        if deadline is not None and hasattr(sock, "_io_refs"):
+            sock = _DeadlineSocket(sock, deadline)
+        super().__init__(sock, debuglevel, method, url)
+
+
+class _TrackedConnection:
+    """Mixed into urllib3's connection classes: marks the moment a request starts to go out.
+
+    Connecting (to the origin, to a proxy, through a CONNECT tunnel) happens
+    before the mark, so a failure without it provably sent nothing.
+    """
+
+    response_class = _DeadlineHTTPResponse
+
+    def request(self, method: str, url: str, body: Any = None, headers: Any = None, **kwargs: Any) -> None:
+        if getattr(self, "sock", None) is None:
+            self.connect()  # type: ignore[attr-defined]
+        _STATE.written = True
+        super().request(method, url, body, headers, **kwargs)  # type: ignore[misc]
+
+
+_TRACKED: Dict[Any, Any] = {}
+
+
+def _tracked_pool_classes(manager: urllib3.PoolManager) -> Dict[str, Any]:
+    """The manager's pool classes, with connections that are :class:`_TrackedConnection`."""
+    classes: Dict[str, Any] = {}
+    pool_class: Any
+    for scheme, pool_class in manager.pool_classes_by_scheme.items():
+        tracked = _TRACKED.get(pool_class)
+        if tracked is None:
+            base = pool_class.ConnectionCls
+            connection_class = type("Kenar" + base.__name__, (_TrackedConnection, base), {})
+            tracked = _TRACKED[pool_class] = type("Kenar" + pool_class.__name__, (pool_class,), {"ConnectionCls": connection_class})
+        classes[scheme] = tracked
+    return classes
+
+
+# --------------------------------------------------------------------------- reading a body, bounded
+
+#: bytes read per step when the body's length is not known up front
+READ_CHUNK = 1 << 20
+#: the most of an error answer's body that is read and kept (on the exception)
+ERROR_BODY_LIMIT = 64 * 1024
+_MAX_ENCODING_LAYERS = 4
+#: the most one decoding step produces, so decoded data never sits in one huge buffer
+_PIECE = 1 << 20
+
+
+class _TooLarge(Exception):
+    """The body is over the limit."""
+
+
+class _Layer:
+    """One Content-Encoding layer, decoded with a bound on what it may produce."""
+
+    def __init__(self, name: str) -> None:
+        self.gzip = name in ("gzip", "x-gzip")
+        self.obj = self._new()
+        self.produced = 0
+        self.started = False
+        self.done = False
+        #: True once the layer produced more than the limit (it then stops)
+        self.over = False
+
+    def _new(self, raw: bool = False) -> Any:
+        return zlib.decompressobj(-zlib.MAX_WBITS if raw else (16 + zlib.MAX_WBITS if self.gzip else zlib.MAX_WBITS))
+
+    def feed(self, data: bytes, limit: Optional[int]) -> List[bytes]:
+        """Decode ``data`` into pieces of at most :data:`_PIECE` bytes, stopping past ``limit``."""
+        out: List[bytes] = []
+        while data and not self.done:
+            cap = _PIECE if limit is None else min(_PIECE, limit - self.produced + 1)
+            try:
+                piece = self.obj.decompress(data, cap)
+            except zlib.error:
+                if not self.gzip and not self.started:  # "deflate" sent as raw deflate, as some servers do
+                    self.obj = self._new(raw=True)
+                    self.started = True
+                    continue
+                if self.gzip and self.produced and not self.started:  # junk after the last gzip member
+                    self.done = True
+                    break
+                raise
+            self.started = True
+            self.produced += len(piece)
+            if piece:
+                out.append(piece)
+            if limit is not None and self.produced > limit:
+                self.over = self.done = True
+                break
+            data = self.obj.unconsumed_tail
+            if self.obj.eof:
+                data = self.obj.unused_data
+                if self.gzip and data:  # another gzip member follows
+                    self.obj = self._new()
+                    self.started = False
+                else:
+                    self.done = True
+        return out
+
+
+def _decoder_layers(content_encoding: Optional[str]) -> List[_Layer]:
+    if not content_encoding:
+        return []
+    names = [part.strip().lower() for part in content_encoding.split(",")]
+    names = [name for name in names if name and name != "identity"]
+    for name in names:
+        if name not in ("gzip", "x-gzip", "deflate"):
+            raise ValueError(f"the answer is encoded as {name!r}, which the SDK did not ask for and does not decode")
+    if len(names) > _MAX_ENCODING_LAYERS:
+        raise ValueError(f"the answer is encoded {len(names)} times over ({content_encoding!r})")
+    return [_Layer(name) for name in reversed(names)]
+
+
+def _read_body(resp: Any, limit: Optional[int], excerpt: bool) -> Tuple[bytes, bool]:
+    """The body of ``resp``, decoded, at most ``limit`` bytes.
+
+    Over the limit, raise :class:`_TooLarge`, or (``excerpt``) return the first
+    ``limit`` bytes and True.
+    """
+    layers = _decoder_layers(resp.headers.get("Content-Encoding"))
+    length = resp.length_remaining
+    if not layers and (limit is None or (length is not None and length <= limit)):
+        return resp.read(decode_content=False) or b"", False
+    if not layers and length is not None and not excerpt:
+        raise _TooLarge()  # announced as too large: not a byte of it is read
+    step = READ_CHUNK if limit is None else min(READ_CHUNK, limit + 1)
+    chunks: List[bytes] = []
+    size = 0
+    while True:
+        chunk = resp.read(step, decode_content=False)
+        if not chunk:
+            return b"".join(chunks), False
+        pieces = [chunk]
+        over = False
+        for layer in layers:
+            pieces = [out for piece in pieces for out in layer.feed(piece, limit)]
+            over = over or layer.over
+        chunks.extend(pieces)
+        size += sum(len(piece) for piece in pieces)
+        if over or (limit is not None and size > limit):
+            if not excerpt:
+                raise _TooLarge()
+            return b"".join(chunks)[:limit], True
 
 
 class RESTClientObject:
@@ -140,15 +368,22 @@ class RESTClientObject:
                 self.pool_manager = urllib3.ProxyManager(**pool_args)
         else:
             self.pool_manager = urllib3.PoolManager(**pool_args)
-        self._timeouts: Dict[Tuple[float, float], urllib3.Timeout] = {}
+        self.pool_manager.pool_classes_by_scheme = _tracked_pool_classes(self.pool_manager)
+        self._timeouts: Dict[Tuple[Tuple[float, float], Optional[float]], urllib3.Timeout] = {}
 
-    def _timeout(self, value: Any) -> Optional[urllib3.Timeout]:
+    def _timeout(self, value: Any, deadline: Optional[float] = None) -> Optional[urllib3.Timeout]:
         pair = self.configuration.timeout if value is UNSET else check_timeout(value, "_request_timeout")
         if pair is None:
-            return None
-        cached = self._timeouts.get(pair)
+            if deadline is None:
+                return None
+            pair = (deadline, deadline)
+        key = (pair, deadline)
+        cached = self._timeouts.get(key)
         if cached is None:
-            cached = self._timeouts[pair] = urllib3.Timeout(connect=pair[0], read=pair[1])
+            connect, read = pair
+            if deadline is not None:  # no single wait may outlast the whole attempt
+                connect, read = min(connect, deadline), min(read, deadline)
+            cached = self._timeouts[key] = urllib3.Timeout(connect=connect, read=read)
         return cached
 
     def request(
@@ -168,10 +403,18 @@ class RESTClientObject:
         ``post_params`` (with no body) are sent as a urlencoded form.
         ``_request_timeout`` left out uses ``Configuration.timeout``; None means
         no timeout; a number or a (connect, read) pair sets both.
+
+        The attempt (connecting, sending, the answer's headers and, with
+        ``preload_content``, its body) ends by ``Configuration.deadline``; a
+        body longer than ``Configuration.max_response_bytes`` (counted after
+        decoding) raises :class:`ResponseTooLargeError`, and of an error
+        answer's body only the first :data:`ERROR_BODY_LIMIT` bytes are kept.
         """
         method = method.upper()
         headers = dict(headers or {})
-        timeout = self._timeout(_request_timeout)
+        config = self.configuration
+        deadline = config.deadline
+        timeout = self._timeout(_request_timeout, deadline)
         if isinstance(body, UploadBody):
             headers["Content-Length"] = str(len(body))  # streamed with a length, not chunked
         elif body is not None and not isinstance(body, (bytes, bytearray)):
@@ -182,6 +425,10 @@ class RESTClientObject:
         elif body is None and post_params:
             body = urlencode(post_params).encode("ascii")
             headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        state = _STATE
+        state.written = False
+        deadline_at = state.deadline = None if deadline is None else time.monotonic() + deadline
+        resp: Any = None
         try:
             resp = self.pool_manager.request(
                 method,
@@ -189,10 +436,33 @@ class RESTClientObject:
                 body=body,
                 headers=headers,
                 timeout=timeout,
-                preload_content=preload_content,
+                preload_content=False,
+                decode_content=not preload_content,
                 redirect=False,
                 retries=False,
             )
+            if not preload_content:
+                return RESTResponse(resp, method=method, url=safe_url(url))
+            limit = config.max_response_bytes
+            status = resp.status
+            if not 200 <= status <= 299:
+                limit = ERROR_BODY_LIMIT if limit is None else min(limit, ERROR_BODY_LIMIT)
+            try:
+                data, truncated = _read_body(resp, limit, not 200 <= status <= 299)
+            except _TooLarge:
+                _discard(resp)
+                raise ResponseTooLargeError(
+                    method, safe_url(url), f"the answer is over the limit of {limit} bytes", status=status, limit=limit
+                ) from None
+            except ValueError as error:  # an encoding we cannot or will not decode
+                _discard(resp)
+                raise ApiProtocolError(method, safe_url(url), str(error)) from None
+            except zlib.error as error:
+                _discard(resp)
+                raise ApiProtocolError(method, safe_url(url), f"the answer's compressed body is corrupt ({error})") from None
+            if truncated:
+                _discard(resp)
+            return RESTResponse(resp, data, truncated, method, safe_url(url))
         except u3.NewConnectionError as error:  # before ConnectTimeoutError: it subclasses it
             raise ApiConnectionError(method, safe_url(url), _reason(error)) from error
         except u3.ConnectTimeoutError as error:
@@ -200,18 +470,31 @@ class RESTClientObject:
         except u3.SSLError as error:
             raise ApiTLSError(method, safe_url(url), _reason(error)) from error
         except u3.ReadTimeoutError as error:
-            raise ApiReadTimeoutError(method, safe_url(url), _reason(error)) from error
+            _discard_quietly(resp)
+            detail = _reason(error)
+            if deadline_at is not None and time.monotonic() >= deadline_at - 0.01:
+                detail = f"the attempt took longer than the deadline of {deadline:g} s"
+            raise ApiReadTimeoutError(method, safe_url(url), detail) from error
         except u3.ProxyError as error:
+            # urllib3 says "proxy error" for anything that breaks while the connection counts
+            # as not yet connected, even after the proxy read the whole request: only a
+            # failure before the request started to go out means nothing was sent
+            if state.written:
+                raise ApiProtocolError(method, safe_url(url), "proxy: " + _reason(error)) from error
             raise ApiConnectionError(method, safe_url(url), "proxy: " + _reason(error)) from error
         except (u3.ProtocolError, u3.DecodeError, u3.ResponseError) as error:
+            _discard_quietly(resp)
             raise ApiProtocolError(method, safe_url(url), _reason(error)) from error
         except u3.LocationParseError as error:
             raise ApiValueError(f"invalid URL {safe_url(url)!r}: {error}") from error
         except u3.HTTPError as error:
+            _discard_quietly(resp)
             raise TransportError(method, safe_url(url), _reason(error)) from error
         except OSError as error:
+            _discard_quietly(resp)
             raise ApiProtocolError(method, safe_url(url), _reason(error)) from error
-        return RESTResponse(resp, method, safe_url(url))
+        finally:
+            state.deadline = None
 
     def close(self) -> None:
         self.pool_manager.clear()
@@ -288,6 +571,14 @@ def multipart_file_body(
     return UploadBody(empty[: -len(closing)], data, closing), form_content_type
 
 
+def _discard_quietly(resp: Any) -> None:
+    if resp is not None:
+        try:
+            _discard(resp)
+        except Exception:  # the error being raised matters more
+            pass
+
+
 def _reason(error: BaseException) -> str:
     text = str(error)
     # urllib3 messages embed the connection object's repr; keep the useful tail
@@ -297,6 +588,8 @@ def _reason(error: BaseException) -> str:
 
 
 __all__ = [
+    "ERROR_BODY_LIMIT",
+    "READ_CHUNK",
     "RESTClientObject",
     "RESTResponse",
     "RESTResponseType",

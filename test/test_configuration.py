@@ -35,9 +35,10 @@ def test_signature_is_the_official_one() -> None:
     assert list(params) == [
         "host", "api_key", "api_key_prefix", "username", "password", "access_token", "server_index",
         "server_variables", "server_operation_index", "server_operation_variables", "ignore_operation_servers",
-        "ssl_ca_cert", "retries", "ca_cert_data", "debug",
+        "ssl_ca_cert", "retries", "ca_cert_data", "debug", "allow_insecure_http",
     ]
     assert params["debug"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert params["allow_insecure_http"].kind is inspect.Parameter.KEYWORD_ONLY
     assert all(p.default in (None, False) for p in params.values())
 
 
@@ -197,8 +198,8 @@ def test_explicit_none_request_timeout_means_no_timeout() -> None:
 
 
 def test_from_env() -> None:
-    config = Configuration.from_env({"KENAR_API_KEY": KEY, "KENAR_ACCESS_TOKEN": TOKEN, "KENAR_HOST": "http://h:1"})
-    assert (config.api_key["APIKey"], config.access_token, config.host) == (KEY, TOKEN, "http://h:1")
+    config = Configuration.from_env({"KENAR_API_KEY": KEY, "KENAR_ACCESS_TOKEN": TOKEN, "KENAR_HOST": "https://h:1"})
+    assert (config.api_key["APIKey"], config.access_token, config.host) == (KEY, TOKEN, "https://h:1")
     empty = Configuration.from_env({}, require_api_key=False)
     assert (empty.api_key, empty.access_token, empty.host) == ({}, None, "https://open-api.divar.ir")
     assert empty.timeout == (10.0, 60.0)

@@ -294,6 +294,8 @@ def test_leeway_decides_when_to_refresh(server: OAuthServer, client: OAuthClient
     assert source.get_access_token() == token.access_token
     assert server.token_requests == []
     now[0] += timedelta(seconds=1)
+    assert source.get_access_token() == token.access_token  # still valid: used while a refresh runs
+    assert source.wait_for_refresh(5)
     assert source.get_access_token() != token.access_token
     assert len(server.token_requests) == 1
 
@@ -360,6 +362,7 @@ def test_server_trouble_ahead_of_expiry(server: OAuthServer, client: OAuthClient
     source = OAuthTokenSource(client, token, clock=lambda: now[0])
     server.enqueue(500, body="oops")
     assert source.get_access_token() == token.access_token  # still valid: used, retried next time
+    assert source.wait_for_refresh(5)
     now[0] += timedelta(seconds=30)
     server.enqueue(200, body="<html>not json</html>")
     with pytest.raises(OAuthError) as info:
@@ -396,6 +399,7 @@ def test_network_failure_before_expiry_keeps_the_current_token(server: OAuthServ
     source = OAuthTokenSource(client, token, leeway_seconds=60, clock=lambda: now[0])
     server.enqueue(drop=True)
     assert source.get_access_token() == token.access_token  # still valid for 30 s
+    assert source.wait_for_refresh(5)
     assert len(server.token_requests) == 1
     now[0] += timedelta(seconds=31)
     server.enqueue(drop=True)

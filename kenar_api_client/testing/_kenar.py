@@ -134,7 +134,7 @@ class MockKenarServer(LoopbackServer):
         """A :class:`~kenar_api_client.configuration.Configuration` pointed at this server with credentials set."""
         from kenar_api_client.configuration import Configuration
 
-        config = Configuration(host=self.url)
+        config = Configuration(host=self.url, allow_insecure_http=True)  # a mock bound off loopback is still a test
         config.api_key["APIKey"] = self.api_key or api_key
         config.access_token = self.access_token or access_token
         config.chat_upload_host = self.url

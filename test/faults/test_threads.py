@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -132,3 +133,44 @@ def test_requests_that_fail_the_checks_never_reach_compute(server: MockKenarServ
         with pytest.raises(UnauthorizedException):
             FinderApi(client).finder_get_post("a")
     assert calls == []
+
+
+# ---------------------------------------------------------------- the connection pool under contention
+
+POOL_FULL = "Connection pool is full"
+
+
+def calls_from_threads(server: MockKenarServer, client: ApiClient, threads: int, calls: int) -> List[str]:
+    server.respond_with("finder_get_post", lambda request: Answer(200, {"token": request.path_params["token"]}, delay=0.01))
+    start = threading.Barrier(threads)
+    api = FinderApi(client)
+
+    def worker(n: int) -> List[str]:
+        start.wait()
+        return [str(api.finder_get_post(f"t{n}-{i}").token) for i in range(calls)]
+
+    with ThreadPoolExecutor(threads) as pool:
+        return [token for part in pool.map(worker, range(threads)) for token in part]
+
+
+def test_32_threads_on_one_default_client_fit_the_pool(server: MockKenarServer, caplog: pytest.LogCaptureFixture):
+    caplog.set_level(logging.WARNING, logger="urllib3")
+    config = server.configuration()
+    assert config.connection_pool_maxsize >= 32
+    with ApiClient(config) as client:
+        tokens = calls_from_threads(server, client, 32, 5)
+    assert sorted(tokens) == sorted(f"t{n}-{i}" for n in range(32) for i in range(5))
+    assert [r.getMessage() for r in caplog.records if POOL_FULL in r.getMessage()] == []
+
+
+def test_more_threads_than_the_pool_still_all_succeed(server: MockKenarServer, caplog: pytest.LogCaptureFixture):
+    caplog.set_level(logging.WARNING, logger="urllib3")
+    config = server.configuration()
+    config.connection_pool_maxsize = 4
+    config.retries = RetryPolicy.none()  # nothing may be papered over by a retry
+    with ApiClient(config) as client:
+        tokens = calls_from_threads(server, client, 16, 5)
+        pool = client.rest_client.pool_manager.connection_from_url(server.url)
+        assert pool.pool is not None and pool.pool.qsize() <= 4  # the extras were closed, not kept
+    assert len(tokens) == 80 and len(server.requests) == 80
+    assert any(POOL_FULL in r.getMessage() for r in caplog.records)  # the documented symptom of a small pool
