@@ -55,6 +55,7 @@ from typing import (
 )
 from urllib.parse import parse_qs, quote, quote_plus, urlencode, urlsplit
 
+from kenar_api_client._redact import REDACTED
 from kenar_api_client._op_types import UNSET
 from kenar_api_client.exceptions import ApiValueError, OpenApiException, TransportError
 
@@ -69,7 +70,7 @@ DEFAULT_TOKEN_URL = "https://oauth.divar.ir/oauth2/token"
 #: the scope that makes the token endpoint hand out a refresh token
 OFFLINE_ACCESS = "offline_access"
 
-_REDACTED = "[redacted]"
+_REDACTED = REDACTED
 _FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
 
@@ -305,10 +306,10 @@ class OAuthToken:
 
     def __repr__(self) -> str:
         expiry = None if self.expires_at is None else self.expires_at.isoformat()
-        refresh = "None" if self.refresh_token is None else "<hidden>"
+        refresh = "None" if self.refresh_token is None else REDACTED
         return (
             f"OAuthToken(token_type={self.token_type!r}, scope={self.scope!r}, expires_at={expiry!r}, "
-            f"access_token=<hidden>, refresh_token={refresh})"
+            f"access_token={REDACTED}, refresh_token={refresh})"
         )
 
     __str__ = __repr__
@@ -529,7 +530,7 @@ class OAuthClient:
     def __repr__(self) -> str:
         return (
             f"OAuthClient(client_id={self._client_id!r}, redirect_uri={self._redirect_uri!r}, "
-            f"token_url={self._token_url!r}, client_secret=<hidden>)"
+            f"token_url={self._token_url!r}, client_secret={REDACTED})"
         )
 
     def _checked_redirect_uri(self) -> str:

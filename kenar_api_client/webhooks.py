@@ -55,6 +55,7 @@ from pydantic import (
     field_validator,
 )
 
+from kenar_api_client._decode import describe_validation_error
 from kenar_api_client._wire_forms import WireModel, to_microseconds
 from kenar_api_client.chat import StartCommand, parse_start_command
 from kenar_api_client.exceptions import OpenApiException
@@ -574,17 +575,6 @@ def _short(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def _describe(error: ValidationError) -> str:
-    parts = []
-    for item in error.errors(include_url=False, include_input=False)[:3]:
-        location = ".".join(str(part) for part in item["loc"]) or "body"
-        parts.append(f"{location}: {_short(item['msg'])}")
-    more = error.error_count() - len(parts)
-    if more > 0:
-        parts.append(f"and {more} more")
-    return "; ".join(parts)
-
-
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -592,7 +582,7 @@ def _validate(model: Type[M], data: Dict[str, Any], what: str) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise WebhookPayloadError(f"{what} has the wrong shape: {_describe(exc)}") from None
+        raise WebhookPayloadError(f"{what} has the wrong shape: {describe_validation_error(exc, root='body')}") from None
     except RecursionError:
         raise WebhookPayloadError(f"{what} is nested too deeply") from None
     except (ValueError, TypeError, OverflowError) as exc:

@@ -275,7 +275,7 @@ def test_token_and_client_reprs_hide_secrets() -> None:
     for text in (repr(token), str(token), repr(client), str(client), repr(source), str(source)):
         for secret in ("ACCESS-abcdef", "REFRESH-ghijkl", SECRET):
             assert secret not in text
-    assert "<hidden>" in repr(token) and "USER_ID" in repr(token)
+    assert "access_token=***" in repr(token) and "refresh_token=***" in repr(token) and "USER_ID" in repr(token)
     assert "refresh_token=None" in repr(OAuthToken("ACCESS-abcdef"))
 
 

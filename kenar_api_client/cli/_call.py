@@ -50,12 +50,9 @@ def read_json_argument(text: str) -> Any:
 
 
 def _validation_summary(error: Any) -> str:
-    parts = []
-    for item in error.errors()[:5]:
-        where = ".".join(str(x) for x in item.get("loc", ())) or "(the object)"
-        parts.append(f"{where}: {item.get('msg')}")
-    more = error.error_count() - len(parts)
-    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
+    from kenar_api_client._decode import describe_validation_error
+
+    return describe_validation_error(error, root="(the object)", limit=5)
 
 
 def body_argument(op: Operation, namespace: argparse.Namespace) -> Any:

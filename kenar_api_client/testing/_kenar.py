@@ -373,12 +373,12 @@ class MockKenarServer(LoopbackServer):
         if model is not None:
             from pydantic import ValidationError
 
+            from kenar_api_client._decode import describe_validation_error
+
             try:
                 model.model_validate_json(req.body)
             except ValidationError as error:
-                first = error.errors()[0]
-                where = ".".join(str(x) for x in first.get("loc", ()))
-                return _error(400, f"invalid body: {where}: {first.get('msg')}")
+                return _error(400, f"invalid body: {describe_validation_error(error, limit=1)}")
         return None
 
     def _answer_upload(self, request: RecordedRequest) -> Optional[Answer]:
