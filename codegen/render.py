@@ -100,6 +100,8 @@ def _isort_key(name: str) -> Tuple[int, str]:
 
 
 def render_model(spec: Spec, model: Model) -> str:
+    if model.alias_of is not None:
+        return render_alias(spec, model)
     if model.enum_values is not None:
         return render_enum(spec, model)
     referenced = set().union(*(f.type.models for f in model.fields)) - {model.cls}
@@ -177,6 +179,16 @@ def _field_lines(f: Field, forward: Set[str]) -> List[str]:
     if len(line) > LINE_LENGTH:
         raise ValueError(f"field line too long to lay out: {line.strip()}")
     return [line]
+
+
+def render_alias(spec: Spec, model: Model) -> str:
+    """The baseline's module of a renamed class: the same class object under its old name."""
+    assert model.alias_of is not None
+    cls, module = model.alias_of
+    lines = [header(spec), f'"""``{model.cls}``: the baseline\'s name of ``{cls}`` (schema ``{model.schema}``, renamed)."""', ""]
+    lines += _import(f"{PACKAGE}.models.{module}", [cls])
+    lines += ["", f"{model.cls} = {cls}", "", f'__all__ = ["{model.cls}"]', ""]
+    return "\n".join(lines)
 
 
 def render_enum(spec: Spec, model: Model) -> str:
@@ -265,6 +277,7 @@ def render_package_init(spec: Spec) -> str:
     for api in spec.apis:
         exports[api.cls] = f"{PACKAGE}.api.{api.module}"
     exports.update(runtime_exports())
+    exports["API_SPEC"] = f"{PACKAGE}._api_spec"
     for model in spec.models:
         exports[model.cls] = f"{PACKAGE}.models.{model.module}"
     doc = (
@@ -274,6 +287,33 @@ def render_package_init(spec: Spec) -> str:
     )
     version = f"from {PACKAGE}._version import __version__ as __version__"
     return render_lazy_package(spec, doc, exports, [version])
+
+
+def render_api_spec(spec: Spec) -> str:
+    """``kenar_api_client._api_spec``: which spec(s) the package was generated from."""
+    base = spec.baseline
+    baseline = f"ApiSpec({json.dumps(base[2])}, {json.dumps(base[0])}, {json.dumps(base[1])})" if base else "None"
+    lines = [
+        header(spec),
+        '"""The Kenar OpenAPI document this package was generated from (``kenar_api_client.API_SPEC``)."""',
+        "",
+        "from typing import NamedTuple, Optional",
+        "",
+        "",
+        "class ApiSpec(NamedTuple):",
+        '    """A Kenar OpenAPI document: its date (YYYY-MM-DD, "" if unknown), file name and sha256."""',
+        "",
+        "    date: str",
+        "    file: str",
+        "    sha256: str",
+        '    #: the spec whose public names (official SDK 0.291.0) this package keeps working',
+        '    baseline: Optional["ApiSpec"] = None',
+        "",
+        "",
+        *_bracketed("API_SPEC = ApiSpec(", [json.dumps(spec.date), json.dumps(spec.source_name), json.dumps(spec.sha256), baseline], "", ""),
+        "",
+    ]
+    return "\n".join(lines)
 
 
 def render_models_init(spec: Spec) -> str:
@@ -333,6 +373,12 @@ def _operation_fields(op: Operation, ind: str) -> List[str]:
         lines.append(f"{ind}idempotency_field={json.dumps(op.idempotency_field)},")
     if op.paging is not None:
         lines += _bracketed("paging=Paging(", _strings(op.paging), ",", ind)
+    lines.append(f"{ind}summary={json.dumps(op.summary, ensure_ascii=False)},")
+    if op.deprecated:
+        lines.append(f"{ind}deprecated=True,")
+    for key in ("removed_in", "replacement"):
+        if getattr(op, key) is not None:
+            lines.append(f"{ind}{key}={json.dumps(getattr(op, key))},")
     return lines
 
 
@@ -382,14 +428,21 @@ def _docstring(op: Operation) -> List[str]:
         facts.append(f"OAuth scopes (any one): {', '.join(op.oauth_scopes)}.")
     elif "OAuth" in op.auth:
         facts.append("Needs a user access token.")
-    if op.deprecated:
-        facts.append("Deprecated by the API.")
     summary = f'{ind}"""{op.summary}: ``{op.method} {op.path}``.'
+    text = " ".join([*([_deprecation(op)] if op.deprecated else []), *([op.note] if op.note else []), *facts])
     one_line = f'{summary[:-1]}; {facts[0][0].lower()}{facts[0][1:]}"""'
-    if len(facts) == 1 and len(one_line) <= LINE_LENGTH:
+    if not op.note and not op.deprecated and len(facts) == 1 and len(one_line) <= LINE_LENGTH:
         return [one_line]
-    text = textwrap.wrap(" ".join(facts), LINE_LENGTH - 3, initial_indent=ind, subsequent_indent=ind, break_on_hyphens=False)
+    text = textwrap.wrap(text, LINE_LENGTH - 3, initial_indent=ind, subsequent_indent=ind, break_on_hyphens=False)
     return [summary, "", *text[:-1], text[-1] + '"""']
+
+
+def _deprecation(op: Operation) -> str:
+    """The deprecation sentence of docstrings and docs pages (the runtime warning says the same)."""
+    if op.removed_in is None:
+        return "Deprecated by the Kenar API."
+    use = f" Use {op.replacement} instead." if op.replacement else " There is no replacement."
+    return f"Deprecated: not in the Kenar API spec of {op.removed_in}; sends what 0.291 sent.{use}"
 
 
 def _variant_docstring(op: Operation, suffix: str) -> str:
@@ -416,7 +469,10 @@ def _method(api: Api, op: Operation, suffix: str) -> List[str]:
         args = [*names, *OPTION_NAMES]
         return lines + _bracketed(f"return self.{op.name}_with_http_info(", args, ".data", ind)
     call = "call_operation_raw" if suffix == "_without_preload_content" else "call_operation"
-    lines += [_variant_docstring(op, suffix), ind + OPTIONS_LINE]
+    lines += [_variant_docstring(op, suffix)]
+    if op.deprecated:  # the main method calls ``_with_http_info``: one warning per call either way
+        lines.append(f"{ind}warn_deprecated({_op_constant(api, op)})")
+    lines.append(ind + OPTIONS_LINE)
     return lines + _bracketed(f"return self.api_client.{call}(", [_op_constant(api, op), _tuple_of_names(names), "opts"], "", ind)
 
 
@@ -440,7 +496,8 @@ def render_api(spec: Spec, api: Api) -> str:
             models.add((op.returns_module, op.returns))
     first_party = [
         f"from {PACKAGE}._op_table import OPERATIONS",
-        f"from {PACKAGE}._op_types import UNSET, CallOptions",
+        f"from {PACKAGE}._op_types import UNSET, CallOptions"
+        + (", warn_deprecated" if any(op.deprecated for op in api.operations) else ""),
         f"from {PACKAGE}.api_client import ApiClient, RequestTimeout",
         f"from {PACKAGE}.api_response import ApiResponse",
         f"from {PACKAGE}.rest import RESTResponseType",
@@ -510,12 +567,19 @@ def render_api_doc(spec: Spec, api: Api) -> str:
     out.append(f"`kenar_api_client.{api.cls}` groups the `{api.tag}` operations. Paths are relative to `{spec.host}`.")
     out += ["", "| Method | HTTP request | Returns |", "| --- | --- | --- |"]
     for op in api.operations:
-        out.append(f"| [`{op.name}`](#{op.name}) | `{op.method} {op.path}` | `{op.returns}` |")
+        mark = " (deprecated)" if op.deprecated else ""
+        out.append(f"| [`{op.name}`](#{op.name}){mark} | `{op.method} {op.path}` | `{op.returns}` |")
     for op in api.operations:
         out += ["", f"## {op.name}", ""]
         args = [p.name if p.required else f"{p.name}={p.name}" for p in op.params]
         out.append(f"> `{op.returns} {op.name}({', '.join(args)})`")
         out += ["", f"{op.summary}: `{op.method} {op.path}`.", ""]
+        if op.deprecated:
+            out += [f"> **Deprecated.** {_deprecation(op)}", ""]
+        elif op.added_in:
+            out += [f"New in the Kenar API spec of {op.added_in}.", ""]
+        if op.note:
+            out += [op.note, ""]
         if op.params:
             out += ["| Parameter | Type | In | Required |", "| --- | --- | --- | --- |"]
             for p in op.params:
@@ -556,17 +620,27 @@ def render_model_doc(spec: Spec, model: Model) -> str:
     out = [f"# {model.cls}", ""]
     out.append(f"`from kenar_api_client.models.{model.module} import {model.cls}` — schema `{model.schema}`.")
     out.append("")
+    if model.alias_of is not None:
+        cls = model.alias_of[0]
+        out.append(f"The name this class had in `{spec.baseline[0] if spec.baseline else 'the baseline'}`: the schema is")
+        out.append(f"called differently in the current spec. `{model.cls}` is [{cls}]({cls}.md), the same class")
+        out.append("(so `isinstance` works with either name); new code should use the new name.")
+        out += ["", "[Back to the model list](README.md#models)", ""]
+        return "\n".join(out)
+    if model.legacy:
+        out.append(f"**Kept from `{spec.baseline[0] if spec.baseline else 'the baseline'}`:** the current Kenar spec has no schema of")
+        out += ["this shape any more. The class stays so code written for 0.291 keeps importing it.", ""]
     if model.enum_values is not None:
         out.append("A string enumeration. Values the SDK does not know yet still parse and keep their text.")
         out += ["", "| Value |", "| --- |"]
-        out += [f"| `{v}` |" for v in model.enum_values]
+        out += [f"| `{v}` |" + (" (0.291 value, not in the current spec)" if v in model.legacy_values else "") for v in model.enum_values]
     elif model.fields:
         out += ["| Field | JSON name | Type | Required |", "| --- | --- | --- | --- |"]
         for f in model.fields:
             types = f.type.plain
             for cls in sorted(f.type.models, key=len, reverse=True):
                 types = types.replace(cls, f"[{cls}]({cls}.md)")
-            out.append(f"| `{f.name}` | `{f.wire}` | {types} | {'yes' if f.required else 'no'} |")
+            out.append(f"| `{f.name}` | `{f.wire}` | {types} | {_required_text(f)} |")
         out += [
             "",
             "Fields left as `None` are omitted from `to_dict()` and `to_json()`; fields the SDK does not know",
@@ -578,11 +652,20 @@ def render_model_doc(spec: Spec, model: Model) -> str:
     return "\n".join(out)
 
 
+def _required_text(f: Field) -> str:
+    if f.api_required:
+        return "no, but the current API requires it (optional here so 0.291 code keeps working)"
+    if f.legacy:
+        return "no (0.291 field, not in the current spec)"
+    return "yes" if f.required else "no"
+
+
 def render_tables(spec: Spec) -> str:
     out = ["### APIs", "", "| Class | Method | HTTP request | Returns |", "| --- | --- | --- | --- |"]
     for api in spec.apis:
         for op in api.operations:
-            out.append(f"| [{api.cls}](docs/{api.cls}.md) | `{op.name}` | `{op.method} {op.path}` | `{op.returns}` |")
+            mark = " (deprecated)" if op.deprecated else ""
+            out.append(f"| [{api.cls}](docs/{api.cls}.md) | `{op.name}`{mark} | `{op.method} {op.path}` | `{op.returns}` |")
     out += ["", "### Models", ""]
     out += [f"- [{m.cls}](docs/{m.cls}.md)" for m in sorted(spec.models, key=lambda m: m.cls)]
     return "\n".join(out) + "\n"
@@ -590,11 +673,47 @@ def render_tables(spec: Spec) -> str:
 
 def render_docs_index(spec: Spec) -> str:
     tables = render_tables(spec).replace("(docs/", "(")
-    return (
-        "# API reference\n\n"
-        f"Generated from the Kenar OpenAPI spec (sha256 `{spec.sha256[:16]}`): {len(spec.operations)} operations "
-        f"in {len(spec.apis)} classes, {len(spec.models)} models.\n\n" + tables.replace("### APIs", "## APIs").replace("### Models", "## Models")
-    )
+    source = f"`{spec.source_name}`" + (f" of {spec.date}" if spec.date else "")
+    out = [
+        "# API reference",
+        "",
+        f"Generated from the Kenar OpenAPI spec {source} (sha256 `{spec.sha256[:16]}`): {len(spec.operations)} operations "
+        f"in {len(spec.apis)} classes, {len(spec.models)} models.",
+    ]
+    if spec.baseline is not None:
+        out += _compat_sections(spec)
+    return "\n".join(out) + "\n\n" + tables.replace("### APIs", "## APIs").replace("### Models", "## Models")
+
+
+def _compat_sections(spec: Spec) -> List[str]:
+    """What the index says about the baseline's names: deprecated operations, new ones, old class names."""
+    assert spec.baseline is not None
+    name = spec.baseline[0]
+    out = [
+        "",
+        f"Every public name of `{name}` (the spec of the official SDK 0.291.0) still works: the operations",
+        "the current spec dropped are still sent as before (deprecated), renamed classes keep their old name.",
+        "[What changed between the two specs](api-changes.md).",
+        "",
+        "## Deprecated operations",
+        "",
+    ]
+    deprecated = [(api, op) for api in spec.apis for op in api.operations if op.deprecated]
+    if deprecated:
+        out += ["| Method | HTTP request | Gone since | Use instead |", "| --- | --- | --- | --- |"]
+        for api, op in deprecated:
+            use = f"`{api.cls}.{op.replacement}`" if op.replacement else "no replacement"
+            out.append(f"| [`{api.cls}.{op.name}`]({api.cls}.md#{op.name}) | `{op.method} {op.path}` | {op.removed_in or 'deprecated by the API'} | {use} |")
+    else:
+        out.append("None.")
+    added = [(api, op) for api in spec.apis for op in api.operations if op.added_in]
+    out += ["", f"## New since `{name}`", ""]
+    out += [f"- [`{api.cls}.{op.name}`]({api.cls}.md#{op.name}): `{op.method} {op.path}`" for api, op in added] or ["None."]
+    aliases = [m for m in spec.models if m.alias_of is not None]
+    if aliases:
+        out += ["", "## Renamed classes", "", "The old name is the same class as the new one.", ""]
+        out += [f"- `{m.cls}` → [{m.alias_of[0]}]({m.alias_of[0]}.md)" for m in aliases if m.alias_of]
+    return out
 
 
 # ---------------------------------------------------------------------------- all files
@@ -612,6 +731,7 @@ def files(spec: Spec) -> Dict[str, str]:
     pkg = PACKAGE
     out[f"{pkg}/__init__.py"] = render_package_init(spec)
     out[f"{pkg}/_op_table.py"] = render_operations(spec)
+    out[f"{pkg}/_api_spec.py"] = render_api_spec(spec)
     out[f"{pkg}/api/__init__.py"] = render_api_init(spec)
     out[f"{pkg}/models/__init__.py"] = render_models_init(spec)
     for api in spec.apis:
@@ -621,6 +741,7 @@ def files(spec: Spec) -> Dict[str, str]:
         out[f"{pkg}/models/{model.module}.py"] = render_model(spec, model)
         out[f"docs/{model.cls}.md"] = render_model_doc(spec, model)
     out["docs/README.md"] = render_docs_index(spec)
+    out.update(spec.extra_files)
     return out
 
 
