@@ -421,7 +421,8 @@ def _docstring(op: Operation) -> List[str]:
     """The main method's docstring: what it sends, returns and needs (the signature has the arguments;
     the API key is always sent)."""
     ind = INDENT * 2
-    facts = [f"Returns {_returns_text(op)}."]
+    # with a note, the return annotation (and the docs page) say what comes back
+    facts = [] if op.note else [f"Returns {_returns_text(op)}."]
     if op.permissions:
         facts.append(f"API-key permissions: {', '.join(op.permissions)}.")
     if op.oauth_scopes:
@@ -430,9 +431,10 @@ def _docstring(op: Operation) -> List[str]:
         facts.append("Needs a user access token.")
     summary = f'{ind}"""{op.summary}: ``{op.method} {op.path}``.'
     text = " ".join([*([_deprecation(op)] if op.deprecated else []), *([op.note] if op.note else []), *facts])
-    one_line = f'{summary[:-1]}; {facts[0][0].lower()}{facts[0][1:]}"""'
-    if not op.note and not op.deprecated and len(facts) == 1 and len(one_line) <= LINE_LENGTH:
-        return [one_line]
+    if not op.note and not op.deprecated and len(facts) == 1:
+        one_line = f'{summary[:-1]}; {facts[0][0].lower()}{facts[0][1:]}"""'
+        if len(one_line) <= LINE_LENGTH:
+            return [one_line]
     text = textwrap.wrap(text, LINE_LENGTH - 3, initial_indent=ind, subsequent_indent=ind, break_on_hyphens=False)
     return [summary, "", *text[:-1], text[-1] + '"""']
 
@@ -441,8 +443,8 @@ def _deprecation(op: Operation) -> str:
     """The deprecation sentence of docstrings and docs pages (the runtime warning says the same)."""
     if op.removed_in is None:
         return "Deprecated by the Kenar API."
-    use = f" Use {op.replacement} instead." if op.replacement else " There is no replacement."
-    return f"Deprecated: not in the Kenar API spec of {op.removed_in}; sends what 0.291 sent.{use}"
+    use = f"; use {op.replacement} instead" if op.replacement else "; no replacement"
+    return f"Deprecated: gone from the Kenar API spec of {op.removed_in} (still sends what 0.291 sent){use}."
 
 
 def _variant_docstring(op: Operation, suffix: str) -> str:
@@ -456,24 +458,22 @@ def _variant_docstring(op: Operation, suffix: str) -> str:
 def _method(api: Api, op: Operation, suffix: str) -> List[str]:
     """One method of an API class: signature, docstring, and the call to the ApiClient.
 
-    The main method is its ``_with_http_info`` sibling's ``data``; the other two hand the
-    operation, the arguments and the options to the ApiClient.
+    The main method carries the full docstring and returns the answer's ``data``; the other two
+    say how they differ.  All three hand the operation, the arguments and the options to the
+    ApiClient (a deprecated operation warns first).
     """
     ind = INDENT * 2
     returns = {"": op.returns, "_with_http_info": f"ApiResponse[{op.returns}]"}.get(suffix, "RESTResponseType")
     names = [p.name for p in op.params]
     params = ["self", *(f"{p.name}: {p.annotation}" + ("" if p.required else " = None") for p in op.params), *OPTION_PARAMS]
     lines = _bracketed(f"def {op.name}{suffix}(", params, f" -> {returns}:", INDENT, magic=True)
-    if suffix == "":
-        lines += _docstring(op)
-        args = [*names, *OPTION_NAMES]
-        return lines + _bracketed(f"return self.{op.name}_with_http_info(", args, ".data", ind)
-    call = "call_operation_raw" if suffix == "_without_preload_content" else "call_operation"
-    lines += [_variant_docstring(op, suffix)]
-    if op.deprecated:  # the main method calls ``_with_http_info``: one warning per call either way
+    lines += _docstring(op) if suffix == "" else [_variant_docstring(op, suffix)]
+    if op.deprecated:
         lines.append(f"{ind}warn_deprecated({_op_constant(api, op)})")
     lines.append(ind + OPTIONS_LINE)
-    return lines + _bracketed(f"return self.api_client.{call}(", [_op_constant(api, op), _tuple_of_names(names), "opts"], "", ind)
+    call = "call_operation_raw" if suffix == "_without_preload_content" else "call_operation"
+    tail = ".data" if suffix == "" else ""
+    return lines + _bracketed(f"return self.api_client.{call}(", [_op_constant(api, op), _tuple_of_names(names), "opts"], tail, ind)
 
 
 def _tuple_of_names(names: List[str]) -> str:

@@ -43,16 +43,11 @@ class AddonsApi:
         """Add an add-on to every published post of a business: ``POST /v1/open-platform/addons/business/{business_token}``.
 
         Creates a business add-on shown on all of the business's published posts; ownership is checked, and creation
-        completes asynchronously after a 200. Returns a :class:`AddonsCreateBusinessAddonResponse`. API-key
-        permissions: BUSINESS_ADDON_CREATE. OAuth scopes (any one): BUSINESS_ADDON_CREATE.business_token."""
-        return self.addons_create_business_addon_with_http_info(
-            business_token,
-            addons_create_business_addon_body,
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+        completes asynchronously after a 200. API-key permissions: BUSINESS_ADDON_CREATE. OAuth scopes (any one):
+        BUSINESS_ADDON_CREATE.business_token."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(
+            _CREATE_BUSINESS_ADDON, (business_token, addons_create_business_addon_body), opts
         ).data
 
     def addons_create_business_addon_with_http_info(
@@ -100,17 +95,11 @@ class AddonsApi:
         """Attach an add-on (widgets) to one post: ``POST /v2/open-platform/addons/post/{token}``.
 
         Creates an add-on shown on the post's page. The answer arrives before the add-on exists, and a wrong post
-        token still gets 200 with nothing created, so verify tokens yourself. Returns the decoded JSON object.
-        API-key permissions: ADD_ON_CREATE. OAuth scopes (any one): POST_ADDON_CREATE.post_token,
-        USER_POSTS_ADDON_CREATE."""
-        return self.addons_create_post_addon_v2_with_http_info(
-            token,
-            addons_create_post_addon_v2_body,
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+        token still gets 200 with nothing created, so verify tokens yourself. API-key permissions: ADD_ON_CREATE.
+        OAuth scopes (any one): POST_ADDON_CREATE.post_token, USER_POSTS_ADDON_CREATE."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(
+            _CREATE_POST_ADDON_V2, (token, addons_create_post_addon_v2_body), opts
         ).data
 
     def addons_create_post_addon_v2_with_http_info(
@@ -157,16 +146,10 @@ class AddonsApi:
 
         Phone-keyed user add-on, applied to the user's future posts and up to 30 recent ones. Prefer
         addons_create_user_addon_v22, which names the user by Divar user id; the 2026-08-18 spec calls this path
-        Addons_CreateUserAddonV22. Returns a :class:`AddonsCreateUserAddonResponseV2`. OAuth scopes (any one):
-        USER_ADDON_CREATE."""
-        return self.addons_create_user_addon_v2_with_http_info(
-            phone,
-            addons_create_user_addon_v2_body,
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+        Addons_CreateUserAddonV22. OAuth scopes (any one): USER_ADDON_CREATE."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(
+            _CREATE_USER_ADDON_V2, (phone, addons_create_user_addon_v2_body), opts
         ).data
 
     def addons_create_user_addon_v2_with_http_info(
@@ -213,16 +196,10 @@ class AddonsApi:
 
         The user add-on to use: applies to the user's future posts and up to 30 recent ones, optionally only in some
         categories. In 0.291 it is addons_create_user_addon_v22; the 2026-08-18 spec calls it
-        Addons_CreateUserAddonV2. Returns a :class:`AddonsCreateUserAddonResponseV2`. API-key permissions:
-        USER_ADDON_CREATE. OAuth scopes (any one): USER_ADDON_CREATE."""
-        return self.addons_create_user_addon_v22_with_http_info(
-            divar_user_id,
-            addons_create_user_addon_v2_body,
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+        Addons_CreateUserAddonV2. API-key permissions: USER_ADDON_CREATE. OAuth scopes (any one): USER_ADDON_CREATE."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(
+            _CREATE_USER_ADDON_V22, (divar_user_id, addons_create_user_addon_v2_body), opts
         ).data
 
     def addons_create_user_addon_v22_with_http_info(
@@ -268,13 +245,13 @@ class AddonsApi:
     ) -> object:
         """Delete your app's add-ons from a post (old /add-ons path): ``DELETE /v1/open-platform/add-ons/post/{token}``.
 
-        Deprecated: not in the Kenar API spec of 2026-08-18; sends what 0.291 sent. Use addons_delete_post_addon2
-        instead. Older spelling of addons_delete_post_addon2: removes every add-on your app attached to the post. The
-        path is gone from the 2026-08-18 spec; use addons_delete_post_addon2. Returns the decoded JSON object.
-        API-key permissions: ADD_ON_DELETE."""
-        return self.addons_delete_post_addon_with_http_info(
-            token, _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        Deprecated: gone from the Kenar API spec of 2026-08-18 (still sends what 0.291 sent); use
+        addons_delete_post_addon2 instead. Older spelling of addons_delete_post_addon2: removes every add-on your app
+        attached to the post. The path is gone from the 2026-08-18 spec; use addons_delete_post_addon2. API-key
+        permissions: ADD_ON_DELETE."""
+        warn_deprecated(_DELETE_POST_ADDON)
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_DELETE_POST_ADDON, (token,), opts).data
 
     def addons_delete_post_addon_with_http_info(
         self,
@@ -316,11 +293,9 @@ class AddonsApi:
         """Delete your app's add-ons from a post: ``DELETE /v1/open-platform/addons/post/{token}``.
 
         Removes every add-on your app has attached to the given post (other apps' add-ons stay). Prefer this over
-        addons_delete_post_addon, the older /add-ons path that the API dropped. Returns the decoded JSON object.
-        API-key permissions: ADD_ON_DELETE."""
-        return self.addons_delete_post_addon2_with_http_info(
-            token, _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        addons_delete_post_addon, the older /add-ons path that the API dropped. API-key permissions: ADD_ON_DELETE."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_DELETE_POST_ADDON2, (token,), opts).data
 
     def addons_delete_post_addon2_with_http_info(
         self,
@@ -360,10 +335,9 @@ class AddonsApi:
         """Delete a user add-on and the post add-ons derived from it: ``DELETE /v1/open-platform/addons/user/{id}``.
 
         Removes one user add-on your app created, by its id, together with the add-ons it had placed on that user's
-        posts. Returns the decoded JSON object. API-key permissions: USER_ADDON_DELETE."""
-        return self.addons_delete_user_addon_with_http_info(
-            id, _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        posts. API-key permissions: USER_ADDON_DELETE."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_DELETE_USER_ADDON, (id,), opts).data
 
     def addons_delete_user_addon_with_http_info(
         self,

@@ -56,10 +56,9 @@ class AssetsApi:
         """Body-condition options for car posts: ``GET /v1/open-platform/assets/body-status``.
 
         Lists the values a car post accepts for its body condition, to fill forms or validate input before
-        submitting. Returns a :class:`AssetsGetBodyStatusesResponse`."""
-        return self.assets_get_body_statuses_with_http_info(
-            _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        submitting."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_GET_BODY_STATUSES, (), opts).data
 
     def assets_get_body_statuses_with_http_info(
         self,
@@ -97,10 +96,9 @@ class AssetsApi:
         """Brand and model list of a category (light, mobile-phones): ``GET /v1/open-platform/assets/brand-model/{category}``.
 
         Lists the brand/model values for cars (category light) or phones (mobile-phones), with Persian display names;
-        any other category is refused. Returns a :class:`AssetsGetBrandModelsResponse`."""
-        return self.assets_get_brand_models_with_http_info(
-            category, _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        any other category is refused."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_GET_BRAND_MODELS, (category,), opts).data
 
     def assets_get_brand_models_with_http_info(
         self,
@@ -139,10 +137,9 @@ class AssetsApi:
         """All Divar categories (slugs and Persian names): ``GET /v1/open-platform/assets/category``.
 
         The category slugs used when submitting or searching posts, with their display names; cache it, it changes
-        rarely. Returns a :class:`AssetsGetCategoriesResponse`."""
-        return self.assets_get_categories_with_http_info(
-            _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        rarely."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_GET_CATEGORIES, (), opts).data
 
     def assets_get_categories_with_http_info(
         self,
@@ -179,10 +176,9 @@ class AssetsApi:
         """All Divar cities (slugs and Persian names): ``GET /v1/open-platform/assets/city``.
 
         The city slugs used when submitting or searching posts, with their display names; cache it, it changes
-        rarely. Returns a :class:`AssetsGetCitiesResponse`."""
-        return self.assets_get_cities_with_http_info(
-            _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        rarely."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_GET_CITIES, (), opts).data
 
     def assets_get_cities_with_http_info(
         self,
@@ -220,10 +216,9 @@ class AssetsApi:
         """Color options of a category (light, mobile-phones): ``GET /v1/open-platform/assets/color/{category}``.
 
         Lists the colors a car (light) or phone (mobile-phones) post accepts, with Persian names; other categories
-        are refused. Returns a :class:`AssetsGetColorsResponse`."""
-        return self.assets_get_colors_with_http_info(
-            category, _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        are refused."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_GET_COLORS, (category,), opts).data
 
     def assets_get_colors_with_http_info(
         self,
@@ -263,11 +258,9 @@ class AssetsApi:
         """Districts, all or of one city (city_slug query): ``GET /v1/open-platform/assets/district``.
 
         Without arguments it returns every district; with city_slug only that city's. Same answer as
-        assets_get_districts2, which takes the city in the path instead. Returns a
-        :class:`AssetsGetDistrictsResponse`."""
-        return self.assets_get_districts_with_http_info(
-            city_slug, _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        assets_get_districts2, which takes the city in the path instead."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_GET_DISTRICTS, (city_slug,), opts).data
 
     def assets_get_districts_with_http_info(
         self,
@@ -307,10 +300,9 @@ class AssetsApi:
         """Districts of one city (city in the path): ``GET /v1/open-platform/assets/district/{city_slug}``.
 
         Returns the districts of the given city; equivalent to assets_get_districts with city_slug set, so use
-        whichever reads better. Returns a :class:`AssetsGetDistrictsResponse`."""
-        return self.assets_get_districts2_with_http_info(
-            city_slug, _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        whichever reads better."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_GET_DISTRICTS2, (city_slug,), opts).data
 
     def assets_get_districts2_with_http_info(
         self,
@@ -348,11 +340,9 @@ class AssetsApi:
     ) -> AssetsGetInternalStoragesResponse:
         """Internal-storage options for phone, tablet and laptop posts: ``GET /v1/open-platform/assets/internal-storage``.
 
-        Lists the storage sizes the mobile, tablet and laptop categories accept, for forms and validation. Returns a
-        :class:`AssetsGetInternalStoragesResponse`."""
-        return self.assets_get_internal_storages_with_http_info(
-            _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        Lists the storage sizes the mobile, tablet and laptop categories accept, for forms and validation."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_GET_INTERNAL_STORAGES, (), opts).data
 
     def assets_get_internal_storages_with_http_info(
         self,
@@ -390,10 +380,9 @@ class AssetsApi:
 
         New in the 2026-08-18 spec: one call gives the URL and HTTP method to upload add-on images, post images and
         post videos; fetching it about once a day is enough. It covers more than post_get_upload_urls_v2, which only
-        serves post media. Returns a :class:`AssetsGetMediaUploadURLsResponse`."""
-        return self.assets_get_media_upload_urls_with_http_info(
-            _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        serves post media."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_GET_MEDIA_UPLOAD_URLS, (), opts).data
 
     def assets_get_media_upload_urls_with_http_info(
         self,
@@ -430,11 +419,9 @@ class AssetsApi:
         """The OAuth scopes Kenar knows, with their lifecycle state: ``GET /v1/open-platform/assets/oauth-scope``.
 
         Lists every OAuth scope slug with its display name and state (experimental, active, deprecating soon,
-        deprecated); scopes bound to a resource are written SCOPE.resource_id. Returns a
-        :class:`AssetsGetOAuthScopesResponse`."""
-        return self.assets_get_o_auth_scopes_with_http_info(
-            _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        deprecated); scopes bound to a resource are written SCOPE.resource_id."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_GET_O_AUTH_SCOPES, (), opts).data
 
     def assets_get_o_auth_scopes_with_http_info(
         self,
@@ -471,10 +458,9 @@ class AssetsApi:
         """The API-key permissions Kenar knows, with their lifecycle state: ``GET /v1/open-platform/assets/permission``.
 
         Lists the permissions an API key can hold; these are separate from OAuth scopes. Handy for diagnostics, not
-        something to build logic on. Returns a :class:`AssetsGetPermissionsResponse`."""
-        return self.assets_get_permissions_with_http_info(
-            _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        something to build logic on."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_GET_PERMISSIONS, (), opts).data
 
     def assets_get_permissions_with_http_info(
         self,
@@ -510,11 +496,9 @@ class AssetsApi:
     ) -> AssetsGetRamMemoriesResponse:
         """RAM-size options for phone, tablet and laptop posts: ``GET /v1/open-platform/assets/ram-memory``.
 
-        Lists the memory sizes the mobile, tablet and laptop categories accept, for forms and validation. Returns a
-        :class:`AssetsGetRamMemoriesResponse`."""
-        return self.assets_get_ram_memories_with_http_info(
-            _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        Lists the memory sizes the mobile, tablet and laptop categories accept, for forms and validation."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_GET_RAM_MEMORIES, (), opts).data
 
     def assets_get_ram_memories_with_http_info(
         self,
@@ -550,11 +534,9 @@ class AssetsApi:
     ) -> AssetsGetServiceTypesResponse:
         """Service types apps are grouped under: ``GET /v1/open-platform/assets/service-type``.
 
-        Lists the service types Kenar uses to group similar apps; new ones can be asked for through support. Returns
-        a :class:`AssetsGetServiceTypesResponse`."""
-        return self.assets_get_service_types_with_http_info(
-            _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        Lists the service types Kenar uses to group similar apps; new ones can be asked for through support."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_GET_SERVICE_TYPES, (), opts).data
 
     def assets_get_service_types_with_http_info(
         self,
@@ -592,11 +574,9 @@ class AssetsApi:
         """JSON Schema of a category's post form: ``GET /v1/open-platform/assets/submit-schema/{category_slug}``.
 
         Returns the JSON Schema that category_fields must satisfy when submitting or editing a post in that category;
-        read it before post_submit_post_v2, post_submit_user_post or post_edit_post_v2. Returns a
-        :class:`AssetsGetSubmitSchemaResponse`."""
-        return self.assets_get_submit_schema_with_http_info(
-            category_slug, _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        read it before post_submit_post_v2, post_submit_user_post or post_edit_post_v2."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_GET_SUBMIT_SCHEMA, (category_slug,), opts).data
 
     def assets_get_submit_schema_with_http_info(
         self,

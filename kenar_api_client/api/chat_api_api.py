@@ -45,17 +45,11 @@ class ChatAPIApi:
         """Send a chatbot message into a conversation: ``POST /v1/open-platform/chat/bot/conversations/{conversation_id}/messages``.
 
         The chatbot send to use when you know the conversation: text or a media token (not both), optionally with a
-        button grid. Prefer it over the numbered experimental copies (chat_api_chat_bot_send_message3 and 5). Returns
-        a :class:`ChatapiChatBotSendMessageResponse`. API-key permissions: CHAT_BOT_SEND_MESSAGE. OAuth scopes (any
-        one): CHAT_BOT_USER_MESSAGE_SEND."""
-        return self.chat_api_chat_bot_send_message_with_http_info(
-            conversation_id,
-            chat_api_chat_bot_send_message_body,
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+        button grid. Prefer it over the numbered experimental copies (chat_api_chat_bot_send_message3 and 5). API-key
+        permissions: CHAT_BOT_SEND_MESSAGE. OAuth scopes (any one): CHAT_BOT_USER_MESSAGE_SEND."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(
+            _CHAT_BOT_SEND_MESSAGE, (conversation_id, chat_api_chat_bot_send_message_body), opts
         ).data
 
     def chat_api_chat_bot_send_message_with_http_info(
@@ -104,16 +98,11 @@ class ChatAPIApi:
 
         The chatbot send to use when you know the user: the user id must be the signed-in user's
         (CHAT_BOT_USER_MESSAGE_SEND), and a conversation is opened if none exists. Prefer it over the experimental
-        chat_api_chat_bot_send_message4. Returns a :class:`ChatapiChatBotSendMessageResponse`. API-key permissions:
-        CHAT_BOT_SEND_MESSAGE. OAuth scopes (any one): CHAT_BOT_USER_MESSAGE_SEND."""
-        return self.chat_api_chat_bot_send_message2_with_http_info(
-            user_id,
-            chat_api_chat_bot_send_message_body,
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+        chat_api_chat_bot_send_message4. API-key permissions: CHAT_BOT_SEND_MESSAGE. OAuth scopes (any one):
+        CHAT_BOT_USER_MESSAGE_SEND."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(
+            _CHAT_BOT_SEND_MESSAGE2, (user_id, chat_api_chat_bot_send_message_body), opts
         ).data
 
     def chat_api_chat_bot_send_message2_with_http_info(
@@ -160,18 +149,14 @@ class ChatAPIApi:
     ) -> ChatapiChatBotSendMessageResponse:
         """Chatbot message to a conversation (older experimental path): ``POST /experimental/open-platform/chatbot-conversations/{conversation_id}/messages``.
 
-        Deprecated: not in the Kenar API spec of 2026-08-18; sends what 0.291 sent. Use
+        Deprecated: gone from the Kenar API spec of 2026-08-18 (still sends what 0.291 sent); use
         chat_api_chat_bot_send_message instead. Oldest experimental path for chatbot messages, gone from the
-        2026-08-18 spec. Use chat_api_chat_bot_send_message, which takes the same conversation id and body. Returns a
-        :class:`ChatapiChatBotSendMessageResponse`. OAuth scopes (any one): CHAT_BOT_USER_MESSAGE_SEND."""
-        return self.chat_api_chat_bot_send_message3_with_http_info(
-            conversation_id,
-            chat_api_chat_bot_send_message_body,
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+        2026-08-18 spec. Use chat_api_chat_bot_send_message, which takes the same conversation id and body. OAuth
+        scopes (any one): CHAT_BOT_USER_MESSAGE_SEND."""
+        warn_deprecated(_CHAT_BOT_SEND_MESSAGE3)
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(
+            _CHAT_BOT_SEND_MESSAGE3, (conversation_id, chat_api_chat_bot_send_message_body), opts
         ).data
 
     def chat_api_chat_bot_send_message3_with_http_info(
@@ -220,18 +205,14 @@ class ChatAPIApi:
     ) -> ChatapiChatBotSendMessageResponse:
         """Chatbot message to a user (experimental copy): ``POST /experimental/open-platform/chat/bot/users/{user_id}/messages``.
 
-        Deprecated: not in the Kenar API spec of 2026-08-18; sends what 0.291 sent. Use
+        Deprecated: gone from the Kenar API spec of 2026-08-18 (still sends what 0.291 sent); use
         chat_api_chat_bot_send_message2 instead. Experimental duplicate of chat_api_chat_bot_send_message2, gone from
-        the 2026-08-18 spec. Call chat_api_chat_bot_send_message2 instead. Returns a
-        :class:`ChatapiChatBotSendMessageResponse`. OAuth scopes (any one): CHAT_BOT_USER_MESSAGE_SEND."""
-        return self.chat_api_chat_bot_send_message4_with_http_info(
-            user_id,
-            chat_api_chat_bot_send_message_body,
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+        the 2026-08-18 spec. Call chat_api_chat_bot_send_message2 instead. OAuth scopes (any one):
+        CHAT_BOT_USER_MESSAGE_SEND."""
+        warn_deprecated(_CHAT_BOT_SEND_MESSAGE4)
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(
+            _CHAT_BOT_SEND_MESSAGE4, (user_id, chat_api_chat_bot_send_message_body), opts
         ).data
 
     def chat_api_chat_bot_send_message4_with_http_info(
@@ -280,18 +261,14 @@ class ChatAPIApi:
     ) -> ChatapiChatBotSendMessageResponse:
         """Chatbot message to a conversation (experimental copy): ``POST /experimental/open-platform/chat/bot/conversations/{conversation_id}/messages``.
 
-        Deprecated: not in the Kenar API spec of 2026-08-18; sends what 0.291 sent. Use
+        Deprecated: gone from the Kenar API spec of 2026-08-18 (still sends what 0.291 sent); use
         chat_api_chat_bot_send_message instead. Experimental duplicate of chat_api_chat_bot_send_message, gone from
-        the 2026-08-18 spec. Call chat_api_chat_bot_send_message instead: same body, same answer. Returns a
-        :class:`ChatapiChatBotSendMessageResponse`. OAuth scopes (any one): CHAT_BOT_USER_MESSAGE_SEND."""
-        return self.chat_api_chat_bot_send_message5_with_http_info(
-            conversation_id,
-            chat_api_chat_bot_send_message_body,
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+        the 2026-08-18 spec. Call chat_api_chat_bot_send_message instead: same body, same answer. OAuth scopes (any
+        one): CHAT_BOT_USER_MESSAGE_SEND."""
+        warn_deprecated(_CHAT_BOT_SEND_MESSAGE5)
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(
+            _CHAT_BOT_SEND_MESSAGE5, (conversation_id, chat_api_chat_bot_send_message_body), opts
         ).data
 
     def chat_api_chat_bot_send_message5_with_http_info(
@@ -341,18 +318,13 @@ class ChatAPIApi:
         """Send a message as the user into a post conversation: ``POST /v2/open-platform/conversations/{conversation_id}/messages``.
 
         Sends text or a media token (not both) in the user's name, with separate button grids for sender and
-        receiver; the conversation is created if needed, and a 412 means the recipient blocked it. Returns a
-        :class:`ChatapiConversationSendMessageResponse`. API-key permissions: CHAT_SEND_MESSAGE_OAUTH. OAuth scopes
-        (any one): CHAT_POST_CONVERSATIONS_MESSAGE_SEND.post_token, CHAT_SUPPLIER_ALL_CONVERSATIONS_MESSAGE_SEND,
+        receiver; the conversation is created if needed, and a 412 means the recipient blocked it. API-key
+        permissions: CHAT_SEND_MESSAGE_OAUTH. OAuth scopes (any one):
+        CHAT_POST_CONVERSATIONS_MESSAGE_SEND.post_token, CHAT_SUPPLIER_ALL_CONVERSATIONS_MESSAGE_SEND,
         CONVERSATION_SEND_MESSAGE.conversation_id."""
-        return self.chat_api_conversation_send_message_with_http_info(
-            conversation_id,
-            chat_api_conversation_send_message_body,
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(
+            _CONVERSATION_SEND_MESSAGE, (conversation_id, chat_api_conversation_send_message_body), opts
         ).data
 
     def chat_api_conversation_send_message_with_http_info(
@@ -399,11 +371,10 @@ class ChatAPIApi:
         """Token for uploading chat media: ``POST /experimental/open-platform/chat/upload``.
 
         First step of sending an image, video, voice or file in chat: get a token here, upload the file with it to
-        Divar's chat upload service, then send the resulting media token in a message. Experimental. Returns a
-        :class:`ChatapiGenerateUploadTokenResponse`. API-key permissions: CHAT_UPLOAD_MEDIA."""
-        return self.chat_api_generate_upload_token_with_http_info(
-            body, _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        Divar's chat upload service, then send the resulting media token in a message. Experimental. API-key
+        permissions: CHAT_UPLOAD_MEDIA."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_GENERATE_UPLOAD_TOKEN, (body,), opts).data
 
     def chat_api_generate_upload_token_with_http_info(
         self,
@@ -443,12 +414,10 @@ class ChatAPIApi:
         """Read a conversation and its text messages: ``GET /v1/open-platform/chat/conversations/{conversation_id}``.
 
         Returns the conversation with its messages in ascending order, TEXT messages only, for as long as the user's
-        token (CHAT_CONVERSATION_READ for that conversation) stays valid. Returns a
-        :class:`ChatapiGetConversationResponse`. API-key permissions: CHAT_READ_CONVERSATION. OAuth scopes (any one):
-        CHAT_CONVERSATION_READ.conversation_id."""
-        return self.chat_api_get_conversation_with_http_info(
-            conversation_id, _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        token (CHAT_CONVERSATION_READ for that conversation) stays valid. API-key permissions:
+        CHAT_READ_CONVERSATION. OAuth scopes (any one): CHAT_CONVERSATION_READ.conversation_id."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_GET_CONVERSATION, (conversation_id,), opts).data
 
     def chat_api_get_conversation_with_http_info(
         self,

@@ -33,16 +33,12 @@ class EventsApi:
         """Subscribe to webhook events (new messages, post updates): ``POST /v1/open-platform/events/subscriptions``.
 
         Registers interest in NEW_MESSAGE_ON_POST or POST_UPDATE so Divar posts them to your webhook URL; the
-        subscription lives as long as the user's token, so subscribe again after a refresh. Returns the decoded JSON
-        object. API-key permissions: EVENTS_REGISTER_SUBSCRIPTION. OAuth scopes (any one):
-        CHAT_POST_CONVERSATIONS_READ.post_token, CHAT_SUPPLIER_ALL_CONVERSATIONS_READ, USER_POSTS_GET."""
-        return self.events_register_event_subscription_with_http_info(
-            events_register_event_subscription_request,
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+        subscription lives as long as the user's token, so subscribe again after a refresh. API-key permissions:
+        EVENTS_REGISTER_SUBSCRIPTION. OAuth scopes (any one): CHAT_POST_CONVERSATIONS_READ.post_token,
+        CHAT_SUPPLIER_ALL_CONVERSATIONS_READ, USER_POSTS_GET."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(
+            _REGISTER_EVENT_SUBSCRIPTION, (events_register_event_subscription_request,), opts
         ).data
 
     def events_register_event_subscription_with_http_info(
@@ -88,20 +84,13 @@ class EventsApi:
     ) -> object:
         """Push a notification event to a user or post (removed): ``POST /experimental/open-platform/events/send``.
 
-        Deprecated: not in the Kenar API spec of 2026-08-18; sends what 0.291 sent. There is no replacement. Sent an
+        Deprecated: gone from the Kenar API spec of 2026-08-18 (still sends what 0.291 sent); no replacement. Sent an
         event with optional buttons (titles of 5 to 50 characters) to the signed-in user or one of their posts, via
-        query parameters. Gone from the 2026-08-18 spec with no successor; kept for code written for 0.291. Returns
-        the decoded JSON object. API-key permissions: EVENTS_SEND. OAuth scopes (any one): SEND_EVENT."""
-        return self.events_send_event_with_http_info(
-            message,
-            target_type,
-            target_resource_id,
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
-        ).data
+        query parameters. Gone from the 2026-08-18 spec with no successor; kept for code written for 0.291. API-key
+        permissions: EVENTS_SEND. OAuth scopes (any one): SEND_EVENT."""
+        warn_deprecated(_SEND_EVENT)
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_SEND_EVENT, (message, target_type, target_resource_id), opts).data
 
     def events_send_event_with_http_info(
         self,

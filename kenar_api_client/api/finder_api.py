@@ -47,11 +47,9 @@ class FinderApi:
         """Public data of any published post: ``GET /v1/open-platform/finder/post/{token}``.
 
         Fetches the public side of a post by token (category data, location, state, times, business data); it works
-        for any published post, not only the user's own. Returns a :class:`FinderGetPostResponse`. API-key
-        permissions: GET_POST."""
-        return self.finder_get_post_with_http_info(
-            token, _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        for any published post, not only the user's own. API-key permissions: GET_POST."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_GET_POST, (token,), opts).data
 
     def finder_get_post_with_http_info(
         self,
@@ -90,11 +88,10 @@ class FinderApi:
         """Profile image of the signed-in professional user: ``GET /v1/open-platform/pro-user/profile-image``.
 
         New in the 2026-08-18 spec: returns the image id and URL of the profile picture of a professional (business)
-        user; needs the PRO_USER_PROFILE_IMAGE_READ grant. Returns a :class:`FinderGetProUserProfileImageResponse`.
-        API-key permissions: GET_PRO_USER_PROFILE_IMAGE. OAuth scopes (any one): PRO_USER_PROFILE_IMAGE_READ."""
-        return self.finder_get_pro_user_profile_image_with_http_info(
-            _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        user; needs the PRO_USER_PROFILE_IMAGE_READ grant. API-key permissions: GET_PRO_USER_PROFILE_IMAGE. OAuth
+        scopes (any one): PRO_USER_PROFILE_IMAGE_READ."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_GET_PRO_USER_PROFILE_IMAGE, (), opts).data
 
     def finder_get_pro_user_profile_image_with_http_info(
         self,
@@ -131,13 +128,13 @@ class FinderApi:
     ) -> FinderUser:
         """Who the signed-in user is (old POST form): ``POST /v1/open-platform/users``.
 
-        Deprecated: not in the Kenar API spec of 2026-08-18; sends what 0.291 sent. Use finder_get_user2 instead.
-        POST twin of finder_get_user2 with an empty body; it is gone from the 2026-08-18 spec, which names the GET
-        form Finder_GetUser. Call finder_get_user2. Returns a :class:`FinderUser`. API-key permissions:
-        USER_RETRIEVE. OAuth scopes (any one): USER_ID, USER_PHONE."""
-        return self.finder_get_user_with_http_info(
-            body, _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        Deprecated: gone from the Kenar API spec of 2026-08-18 (still sends what 0.291 sent); use finder_get_user2
+        instead. POST twin of finder_get_user2 with an empty body; it is gone from the 2026-08-18 spec, which names
+        the GET form Finder_GetUser. Call finder_get_user2. API-key permissions: USER_RETRIEVE. OAuth scopes (any
+        one): USER_ID, USER_PHONE."""
+        warn_deprecated(_GET_USER)
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_GET_USER, (body,), opts).data
 
     def finder_get_user_with_http_info(
         self,
@@ -178,11 +175,10 @@ class FinderApi:
         """Who the signed-in user is (phone and/or user id): ``GET /v1/open-platform/users``.
 
         Returns the phone number with the USER_PHONE grant and the per-app user id with USER_ID. This GET is the form
-        to use: in 0.291 it is finder_get_user2; the POST form, finder_get_user, is gone from the API. Returns a
-        :class:`FinderUser`. API-key permissions: USER_RETRIEVE. OAuth scopes (any one): USER_ID, USER_PHONE."""
-        return self.finder_get_user2_with_http_info(
-            _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        to use: in 0.291 it is finder_get_user2; the POST form, finder_get_user, is gone from the API. API-key
+        permissions: USER_RETRIEVE. OAuth scopes (any one): USER_ID, USER_PHONE."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_GET_USER2, (), opts).data
 
     def finder_get_user2_with_http_info(
         self,
@@ -219,12 +215,10 @@ class FinderApi:
         """Businesses the signed-in user belongs to, with their role: ``GET /v1/open-platform/user/businesses``.
 
         New in the 2026-08-18 spec: lists each business of the user (business_token, type, brand) and the user's role
-        in it; the business_token is what post submission now asks for. Returns a
-        :class:`FinderGetUserBusinessesResponse`. API-key permissions: GET_USER_BUSINESSES. OAuth scopes (any one):
-        USER_BUSINESSES_READ."""
-        return self.finder_get_user_businesses_with_http_info(
-            _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        in it; the business_token is what post submission now asks for. API-key permissions: GET_USER_BUSINESSES.
+        OAuth scopes (any one): USER_BUSINESSES_READ."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_GET_USER_BUSINESSES, (), opts).data
 
     def finder_get_user_businesses_with_http_info(
         self,
@@ -262,11 +256,10 @@ class FinderApi:
         """Per-app user id of a phone number: ``POST /v1/open-platform/get-user-id-by-phone``.
 
         Turns a phone number into the obfuscated user id your app sees for that person (stable for your app,
-        different for others); use it to move phone-keyed data to user ids. Returns a
-        :class:`FinderGetUserIDByPhoneResponse`. API-key permissions: GET_USER_ID_BY_PHONE."""
-        return self.finder_get_user_idby_phone_with_http_info(
-            finder_get_user_idby_phone_request, _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        different for others); use it to move phone-keyed data to user ids. API-key permissions:
+        GET_USER_ID_BY_PHONE."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_GET_USER_IDBY_PHONE, (finder_get_user_idby_phone_request,), opts).data
 
     def finder_get_user_idby_phone_with_http_info(
         self,
@@ -305,11 +298,10 @@ class FinderApi:
         """The signed-in user's posts (basic data): ``GET /v1/open-platform/finder/user-posts``.
 
         Lists the posts of the user behind the token, in any state (published, awaiting payment or review, needing
-        edits), with token, title, images and category; no paging. Returns a :class:`FinderGetUserPostsResponse`.
-        API-key permissions: GET_USER_POSTS. OAuth scopes (any one): USER_POSTS_GET."""
-        return self.finder_get_user_posts_with_http_info(
-            _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        edits), with token, title, images and category; no paging. API-key permissions: GET_USER_POSTS. OAuth scopes
+        (any one): USER_POSTS_GET."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_GET_USER_POSTS, (), opts).data
 
     def finder_get_user_posts_with_http_info(
         self,
@@ -347,11 +339,10 @@ class FinderApi:
         """Search published posts with filters: ``POST /v2/open-platform/finder/post``.
 
         Filters published posts by category, city, district and category fields, newest change first, at most 100
-        results and no paging; the docs cap it at 100 calls in total per app, so it is no crawler. Returns a
-        :class:`FinderSearchPostV2Response`. API-key permissions: SEARCH_POST."""
-        return self.finder_search_post_v2_with_http_info(
-            finder_search_posts_v2_request, _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        results and no paging; the docs cap it at 100 calls in total per app, so it is no crawler. API-key
+        permissions: SEARCH_POST."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_SEARCH_POST_V2, (finder_search_posts_v2_request,), opts).data
 
     def finder_search_post_v2_with_http_info(
         self,

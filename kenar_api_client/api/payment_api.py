@@ -61,17 +61,14 @@ class PaymentApi:
     ) -> PaymentCommitWalletTransactionResponse:
         """Settle a paid wallet payment (removed from the API): ``POST /experimental/open-platform/wallet/payments/commit``.
 
-        Deprecated: not in the Kenar API spec of 2026-08-18; sends what 0.291 sent. There is no replacement.
+        Deprecated: gone from the Kenar API spec of 2026-08-18 (still sends what 0.291 sent); no replacement.
         Finalised a wallet payment once it reached PAID. The wallet calls are gone from the 2026-08-18 spec with no
-        successor; the method is kept for old code. Returns a :class:`PaymentCommitWalletTransactionResponse`.
-        API-key permissions: WALLET_PAYMENT. OAuth scopes (any one): CREATE_WALLET_PAYMENT."""
-        return self.payment_commit_wallet_transaction_with_http_info(
-            payment_commit_wallet_transaction_request,
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+        successor; the method is kept for old code. API-key permissions: WALLET_PAYMENT. OAuth scopes (any one):
+        CREATE_WALLET_PAYMENT."""
+        warn_deprecated(_COMMIT_WALLET_TRANSACTION)
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(
+            _COMMIT_WALLET_TRANSACTION, (payment_commit_wallet_transaction_request,), opts
         ).data
 
     def payment_commit_wallet_transaction_with_http_info(
@@ -117,13 +114,14 @@ class PaymentApi:
     ) -> PaymentCreateWalletPaymentResponse:
         """Start a payment from the user's wallet (removed from the API): ``POST /experimental/open-platform/wallet/payments/create``.
 
-        Deprecated: not in the Kenar API spec of 2026-08-18; sends what 0.291 sent. There is no replacement. Started
+        Deprecated: gone from the Kenar API spec of 2026-08-18 (still sends what 0.291 sent); no replacement. Started
         a wallet payment and returned the URL to send the user to. Gone from the 2026-08-18 spec with no direct
-        successor (payment_pay_post_promotion covers post services only); kept for old code. Returns a
-        :class:`PaymentCreateWalletPaymentResponse`. API-key permissions: WALLET_PAYMENT. OAuth scopes (any one):
-        CREATE_WALLET_PAYMENT."""
-        return self.payment_create_wallet_payment_with_http_info(
-            payment_create_wallet_payment_request, _request_timeout, _request_auth, _content_type, _headers, _host_index
+        successor (payment_pay_post_promotion covers post services only); kept for old code. API-key permissions:
+        WALLET_PAYMENT. OAuth scopes (any one): CREATE_WALLET_PAYMENT."""
+        warn_deprecated(_CREATE_WALLET_PAYMENT)
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(
+            _CREATE_WALLET_PAYMENT, (payment_create_wallet_payment_request,), opts
         ).data
 
     def payment_create_wallet_payment_with_http_info(
@@ -167,11 +165,9 @@ class PaymentApi:
         """Your app's current balance, in rials: ``GET /experimental/open-platform/balance``.
 
         Reads how much money your app has left for paid post services (reorder, renew, publish); check it before
-        spending. Experimental and open to approved apps only. Returns a :class:`PaymentGetBalanceResponse`. API-key
-        permissions: BALANCE_RETRIEVE."""
-        return self.payment_get_balance_with_http_info(
-            _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        spending. Experimental and open to approved apps only. API-key permissions: BALANCE_RETRIEVE."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_GET_BALANCE, (), opts).data
 
     def payment_get_balance_with_http_info(
         self,
@@ -209,12 +205,10 @@ class PaymentApi:
         """What reorder, renew or publish would cost for a post: ``GET /v1/open-platform/post/{post_token}/pricing``.
 
         Prices of the paid services for one post, specific to your app and varying with category and city; check it
-        and its available flag before payment_reorder_post, payment_renew_post or payment_publish_user_post. Returns
-        a :class:`PaymentGetPostPricingResponse`. API-key permissions: POST_PRICING_RETRIEVE. OAuth scopes (any one):
-        PAYMENT_ALL_POSTS_PRICING_READ."""
-        return self.payment_get_post_pricing_with_http_info(
-            post_token, _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        and its available flag before payment_reorder_post, payment_renew_post or payment_publish_user_post. API-key
+        permissions: POST_PRICING_RETRIEVE. OAuth scopes (any one): PAYMENT_ALL_POSTS_PRICING_READ."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_GET_POST_PRICING, (post_token,), opts).data
 
     def payment_get_post_pricing_with_http_info(
         self,
@@ -254,11 +248,10 @@ class PaymentApi:
         """One transaction of your app, by the id you chose: ``GET /experimental/open-platform/transactions/{id}``.
 
         Looks up a transaction by the UUID your app sent when it made the payment call, to see its state (pending,
-        completed, failed, refunded) and cost. Experimental, approved apps only. Returns a
-        :class:`PaymentGetTransactionResponse`. API-key permissions: TRANSACTION_RETRIEVE."""
-        return self.payment_get_transaction_with_http_info(
-            id, _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        completed, failed, refunded) and cost. Experimental, approved apps only. API-key permissions:
+        TRANSACTION_RETRIEVE."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_GET_TRANSACTION, (id,), opts).data
 
     def payment_get_transaction_with_http_info(
         self,
@@ -299,11 +292,9 @@ class PaymentApi:
         """List your app's transactions, newest first, page by page: ``GET /experimental/open-platform/transactions``.
 
         The only paged call of the API: pass page_size (1-100) and the next_page_token of the previous answer until
-        the list comes back empty. Experimental, approved apps only. Returns a
-        :class:`PaymentListTransactionsResponse`. API-key permissions: TRANSACTION_LIST."""
-        return self.payment_list_transactions_with_http_info(
-            page_size, page_token, _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        the list comes back empty. Experimental, approved apps only. API-key permissions: TRANSACTION_LIST."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_LIST_TRANSACTIONS, (page_size, page_token), opts).data
 
     def payment_list_transactions_with_http_info(
         self,
@@ -347,16 +338,11 @@ class PaymentApi:
 
         New in the 2026-08-18 spec: charges the post owner's Divar wallet (personal or business, by is_personal)
         rather than your app's balance; the UUIDv4 id makes retries safe, and a RECONCILING status comes with an
-        order_id to settle. Experimental, approved apps only. Returns a :class:`PaymentPayPostPromotionResponse`.
-        API-key permissions: PAY_POST_PROMOTION. OAuth scopes (any one): PAY_USER_POST_PROMOTION."""
-        return self.payment_pay_post_promotion_with_http_info(
-            post_token,
-            payment_pay_post_promotion_body,
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+        order_id to settle. Experimental, approved apps only. API-key permissions: PAY_POST_PROMOTION. OAuth scopes
+        (any one): PAY_USER_POST_PROMOTION."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(
+            _PAY_POST_PROMOTION, (post_token, payment_pay_post_promotion_body), opts
         ).data
 
     def payment_pay_post_promotion_with_http_info(
@@ -402,16 +388,11 @@ class PaymentApi:
         """Pay from your app's balance to publish a user's post: ``POST /experimental/open-platform/post/{post_token}/publish``.
 
         Publishes a post created with post_submit_user_post that is waiting for payment, charging your app; send a
-        fresh UUIDv4 id so a retry cannot pay twice. Experimental. Returns a :class:`PaymentPublishUserPostResponse`.
-        API-key permissions: PUBLISH_USER_POST. OAuth scopes (any one): SUBMIT_USER_POST."""
-        return self.payment_publish_user_post_with_http_info(
-            post_token,
-            payment_publish_user_post_body,
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+        fresh UUIDv4 id so a retry cannot pay twice. Experimental. API-key permissions: PUBLISH_USER_POST. OAuth
+        scopes (any one): SUBMIT_USER_POST."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(
+            _PUBLISH_USER_POST, (post_token, payment_publish_user_post_body), opts
         ).data
 
     def payment_publish_user_post_with_http_info(
@@ -457,11 +438,10 @@ class PaymentApi:
         """Pay from your app's balance to renew a post: ``POST /experimental/open-platform/post/{post_token}/renew``.
 
         Extends how long a published post stays listed, charging your app; check the price first and send a UUIDv4 id
-        so a retry cannot pay twice. Experimental, approved apps only. Returns a :class:`PaymentRenewPostResponse`.
-        API-key permissions: POST_RENEW. OAuth scopes (any one): PAYMENT_ALL_POSTS_RENEW."""
-        return self.payment_renew_post_with_http_info(
-            post_token, payment_renew_post_body, _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        so a retry cannot pay twice. Experimental, approved apps only. API-key permissions: POST_RENEW. OAuth scopes
+        (any one): PAYMENT_ALL_POSTS_RENEW."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_RENEW_POST, (post_token, payment_renew_post_body), opts).data
 
     def payment_renew_post_with_http_info(
         self,
@@ -504,12 +484,10 @@ class PaymentApi:
         """Pay from your app's balance to bump a post to the top: ``POST /experimental/open-platform/post/{post_token}/reorder``.
 
         Moves a published post back to the top of listings, charging your app; check the price first and send a
-        UUIDv4 id so a retry cannot pay twice. Experimental, approved apps only. Returns a
-        :class:`PaymentReorderPostResponse`. API-key permissions: POST_REORDER. OAuth scopes (any one):
-        PAYMENT_ALL_POSTS_REORDER."""
-        return self.payment_reorder_post_with_http_info(
-            post_token, payment_reorder_post_body, _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        UUIDv4 id so a retry cannot pay twice. Experimental, approved apps only. API-key permissions: POST_REORDER.
+        OAuth scopes (any one): PAYMENT_ALL_POSTS_REORDER."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_REORDER_POST, (post_token, payment_reorder_post_body), opts).data
 
     def payment_reorder_post_with_http_info(
         self,
@@ -550,14 +528,13 @@ class PaymentApi:
     ) -> PaymentRetrieveWalletTransactionResponse:
         """State of a wallet payment (removed from the API): ``GET /experimental/open-platform/wallet/payments/{token}``.
 
-        Deprecated: not in the Kenar API spec of 2026-08-18; sends what 0.291 sent. There is no replacement. Read the
-        state of a wallet payment started with payment_create_wallet_payment. The wallet calls are gone from the
-        2026-08-18 spec and have no successor; the method is kept for old code. Returns a
-        :class:`PaymentRetrieveWalletTransactionResponse`. API-key permissions: WALLET_PAYMENT. OAuth scopes (any
-        one): CREATE_WALLET_PAYMENT."""
-        return self.payment_retrieve_wallet_transaction_with_http_info(
-            token, _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        Deprecated: gone from the Kenar API spec of 2026-08-18 (still sends what 0.291 sent); no replacement. Read
+        the state of a wallet payment started with payment_create_wallet_payment. The wallet calls are gone from the
+        2026-08-18 spec and have no successor; the method is kept for old code. API-key permissions: WALLET_PAYMENT.
+        OAuth scopes (any one): CREATE_WALLET_PAYMENT."""
+        warn_deprecated(_RETRIEVE_WALLET_TRANSACTION)
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_RETRIEVE_WALLET_TRANSACTION, (token,), opts).data
 
     def payment_retrieve_wallet_transaction_with_http_info(
         self,
@@ -599,11 +576,10 @@ class PaymentApi:
         """Report a payment a user made on your platform: ``POST /v1/open-platform/user-payments``.
 
         Tells Divar about a payment for revenue sharing and settlement: list the services paid for and give each
-        report a unique reference_id. Returns the decoded JSON object. API-key permissions: SUBMIT_USER_PAYMENT.
-        OAuth scopes (any one): SUBMIT_USER_PAYMENT."""
-        return self.payment_submit_user_payment_with_http_info(
-            payment_submit_user_payment_request, _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        report a unique reference_id. API-key permissions: SUBMIT_USER_PAYMENT. OAuth scopes (any one):
+        SUBMIT_USER_PAYMENT."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_SUBMIT_USER_PAYMENT, (payment_submit_user_payment_request,), opts).data
 
     def payment_submit_user_payment_with_http_info(
         self,

@@ -33,11 +33,9 @@ class PaymentTicketApi:
         """Check a payment ticket a user brought you: ``POST /v1/open-platform/payment-ticket/validate``.
 
         Validates a payment ticket and returns the payload its issuer attached, so your service can honour a payment
-        made through Divar. Returns a :class:`PaymentTicketValidateResponse`. API-key permissions:
-        PAYMENT_TICKET_VALIDATE."""
-        return self.payment_ticket_validate_with_http_info(
-            payment_ticket_validate_request, _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        made through Divar. API-key permissions: PAYMENT_TICKET_VALIDATE."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_VALIDATE, (payment_ticket_validate_request,), opts).data
 
     def payment_ticket_validate_with_http_info(
         self,

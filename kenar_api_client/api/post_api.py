@@ -57,11 +57,10 @@ class PostApi:
         """Whether the signed-in user may submit a post: ``GET /experimental/open-platform/user-posts/can-submit``.
 
         Asks Divar whether the user behind the token is allowed to post (verified, not blocked) before you build a
-        submission with post_submit_user_post. Experimental. Returns a :class:`PostCanUserSubmitPostResponse`.
-        API-key permissions: CAN_USER_SUBMIT_POST. OAuth scopes (any one): SUBMIT_USER_POST."""
-        return self.post_can_user_submit_post_with_http_info(
-            _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        submission with post_submit_user_post. Experimental. API-key permissions: CAN_USER_SUBMIT_POST. OAuth scopes
+        (any one): SUBMIT_USER_POST."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_CAN_USER_SUBMIT_POST, (), opts).data
 
     def post_can_user_submit_post_with_http_info(
         self,
@@ -100,17 +99,11 @@ class PostApi:
         """Put a custom button on all posts of a business: ``POST /experimental/open-platform/business/{business_token}/customized-button``.
 
         Sets one custom button (booking, store, resume, call) across every post of the business; the user must grant
-        BUSINESS_CREATE_CUSTOMIZED_BUTTON for that business. Experimental. Returns the decoded JSON object. API-key
-        permissions: BUSINESS_CUSTOMIZED_BUTTON_CREATE. OAuth scopes (any one):
-        BUSINESS_CREATE_CUSTOMIZED_BUTTON.business_token."""
-        return self.post_create_business_customized_button_with_http_info(
-            business_token,
-            post_create_business_customized_button_body,
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+        BUSINESS_CREATE_CUSTOMIZED_BUTTON for that business. Experimental. API-key permissions:
+        BUSINESS_CUSTOMIZED_BUTTON_CREATE. OAuth scopes (any one): BUSINESS_CREATE_CUSTOMIZED_BUTTON.business_token."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(
+            _CREATE_BUSINESS_CUSTOMIZED_BUTTON, (business_token, post_create_business_customized_button_body), opts
         ).data
 
     def post_create_business_customized_button_with_http_info(
@@ -157,11 +150,9 @@ class PostApi:
         """Remove a business's custom button from all of its posts: ``DELETE /experimental/open-platform/business/{business_token}/customized-button``.
 
         Takes the custom button off every post of the business; the counterpart of
-        post_create_business_customized_button. Experimental. Returns the decoded JSON object. API-key permissions:
-        BUSINESS_CUSTOMIZED_BUTTON_CREATE."""
-        return self.post_delete_business_customized_button_with_http_info(
-            business_token, _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        post_create_business_customized_button. Experimental. API-key permissions: BUSINESS_CUSTOMIZED_BUTTON_CREATE."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_DELETE_BUSINESS_CUSTOMIZED_BUTTON, (business_token,), opts).data
 
     def post_delete_business_customized_button_with_http_info(
         self,
@@ -201,11 +192,10 @@ class PostApi:
         """Remove the custom button from one post: ``DELETE /experimental/open-platform/posts/{post_token}/customized-button``.
 
         Takes the custom button that post_set_post_customized_button put on a single post away again; needs the
-        user's USER_SET_CUSTOMIZED_BUTTON grant. Experimental. Returns the decoded JSON object. API-key permissions:
-        SET_CUSTOMIZED_BUTTON. OAuth scopes (any one): USER_SET_CUSTOMIZED_BUTTON."""
-        return self.post_delete_post_customized_button_with_http_info(
-            post_token, _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        user's USER_SET_CUSTOMIZED_BUTTON grant. Experimental. API-key permissions: SET_CUSTOMIZED_BUTTON. OAuth
+        scopes (any one): USER_SET_CUSTOMIZED_BUTTON."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_DELETE_POST_CUSTOMIZED_BUTTON, (post_token,), opts).data
 
     def post_delete_post_customized_button_with_http_info(
         self,
@@ -245,11 +235,9 @@ class PostApi:
         """Delete a post owned by the signed-in user: ``DELETE /v1/open-platform/post/{post_token}``.
 
         Deletes a post on behalf of the user whose token you send; it works only for that user's own posts and needs
-        the DELETE_USER_POST grant. Returns the decoded JSON object. API-key permissions: DELETE_USER_POST. OAuth
-        scopes (any one): DELETE_USER_POST."""
-        return self.post_delete_user_post_with_http_info(
-            post_token, _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        the DELETE_USER_POST grant. API-key permissions: DELETE_USER_POST. OAuth scopes (any one): DELETE_USER_POST."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_DELETE_USER_POST, (post_token,), opts).data
 
     def post_delete_user_post_with_http_info(
         self,
@@ -291,11 +279,10 @@ class PostApi:
 
         Deprecated by the Kenar API. Deprecated: replaces title (3 to 50 characters), description and images of a
         post that has not expired. Use post_edit_post_v2, which edits more fields and only those named in
-        update_mask. Returns the decoded JSON object. API-key permissions: EDIT_POST. OAuth scopes (any one):
-        POST_EDIT.post_token."""
-        return self.post_edit_post_with_http_info(
-            post_token, post_edit_post_body, _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        update_mask. API-key permissions: EDIT_POST. OAuth scopes (any one): POST_EDIT.post_token."""
+        warn_deprecated(_EDIT_POST)
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_EDIT_POST, (post_token, post_edit_post_body), opts).data
 
     def post_edit_post_with_http_info(
         self,
@@ -340,11 +327,10 @@ class PostApi:
         """Edit a post; only the fields named in update_mask change: ``PUT /v2/open-platform/post/{post_token}``.
 
         The edit to use: title, description, images, location and category fields, limited to those listed in
-        update_mask; with EDIT_USER_POST the post must be the signed-in user's. Returns the decoded JSON object.
-        API-key permissions: EDIT_POST. OAuth scopes (any one): EDIT_USER_POST, POST_EDIT.post_token."""
-        return self.post_edit_post_v2_with_http_info(
-            post_token, post_edit_post_v2_body, _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        update_mask; with EDIT_USER_POST the post must be the signed-in user's. API-key permissions: EDIT_POST. OAuth
+        scopes (any one): EDIT_USER_POST, POST_EDIT.post_token."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_EDIT_POST_V2, (post_token, post_edit_post_v2_body), opts).data
 
     def post_edit_post_v2_with_http_info(
         self,
@@ -385,11 +371,11 @@ class PostApi:
         """One-off image upload URL (deprecated): ``GET /v1/open-platform/post/image-upload-url``.
 
         Deprecated by the Kenar API. Deprecated: gives a single image upload URL that stays valid for about ten
-        minutes. Use post_get_upload_urls_v2 (or assets_get_media_upload_urls) instead. Returns a
-        :class:`PostGetImageUploadURLResponse`. API-key permissions: UPLOAD_POST_IMAGE."""
-        return self.post_get_image_upload_url_with_http_info(
-            _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        minutes. Use post_get_upload_urls_v2 (or assets_get_media_upload_urls) instead. API-key permissions:
+        UPLOAD_POST_IMAGE."""
+        warn_deprecated(_GET_IMAGE_UPLOAD_URL)
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_GET_IMAGE_UPLOAD_URL, (), opts).data
 
     def post_get_image_upload_url_with_http_info(
         self,
@@ -429,11 +415,10 @@ class PostApi:
         """View, impression and chat counts of a user's post: ``GET /experimental/open-platform/posts/{post_token}/stats``.
 
         Daily figures for the last seven days plus totals, for a post of the signed-in user; the numbers trail real
-        activity by a few minutes. Experimental. Returns a :class:`PostGetPostStatsResponse`. API-key permissions:
-        POST_STATS_RETRIEVE. OAuth scopes (any one): USER_POSTS_STATS_READ."""
-        return self.post_get_post_stats_with_http_info(
-            post_token, _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        activity by a few minutes. Experimental. API-key permissions: POST_STATS_RETRIEVE. OAuth scopes (any one):
+        USER_POSTS_STATS_READ."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_GET_POST_STATS, (post_token,), opts).data
 
     def post_get_post_stats_with_http_info(
         self,
@@ -472,11 +457,9 @@ class PostApi:
         """Where to upload post images and videos: ``GET /v2/open-platform/post/upload-urls``.
 
         Gives the URL and HTTP method for uploading a post image and a post video; ask again before each upload, as
-        both may change. Replaces the deprecated post_get_image_upload_url. Returns a
-        :class:`PostGetUploadURLsV2Response`. API-key permissions: UPLOAD_POST_IMAGE."""
-        return self.post_get_upload_urls_v2_with_http_info(
-            _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        both may change. Replaces the deprecated post_get_image_upload_url. API-key permissions: UPLOAD_POST_IMAGE."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_GET_UPLOAD_URLS_V2, (), opts).data
 
     def post_get_upload_urls_v2_with_http_info(
         self,
@@ -514,11 +497,10 @@ class PostApi:
         """Full details of one of the signed-in user's posts: ``GET /v1/open-platform/user-post/{token}``.
 
         Returns general and category data, business data, state and any rejection reason of a post owned by the user
-        behind the token; use finder_get_post for other people's posts. Returns a :class:`PostGetUserPostResponse`.
-        API-key permissions: GET_USER_POST. OAuth scopes (any one): USER_POSTS_GET."""
-        return self.post_get_user_post_with_http_info(
-            token, _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        behind the token; use finder_get_post for other people's posts. API-key permissions: GET_USER_POST. OAuth
+        scopes (any one): USER_POSTS_GET."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_GET_USER_POST, (token,), opts).data
 
     def post_get_user_post_with_http_info(
         self,
@@ -559,16 +541,11 @@ class PostApi:
         """Put or update the custom button on one post: ``POST /experimental/open-platform/posts/{post_token}/customized-button``.
 
         Creates the custom button on a post, or updates it if one is there already; needs the user's
-        USER_SET_CUSTOMIZED_BUTTON grant. Experimental. Returns the decoded JSON object. API-key permissions:
-        SET_CUSTOMIZED_BUTTON. OAuth scopes (any one): USER_SET_CUSTOMIZED_BUTTON."""
-        return self.post_set_post_customized_button_with_http_info(
-            post_token,
-            post_set_post_customized_button_body,
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+        USER_SET_CUSTOMIZED_BUTTON grant. Experimental. API-key permissions: SET_CUSTOMIZED_BUTTON. OAuth scopes (any
+        one): USER_SET_CUSTOMIZED_BUTTON."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(
+            _SET_POST_CUSTOMIZED_BUTTON, (post_token, post_set_post_customized_button_body), opts
         ).data
 
     def post_set_post_customized_button_with_http_info(
@@ -614,13 +591,13 @@ class PostApi:
     ) -> PostSubmitPostResponse:
         """Submit a post with fixed fields (deprecated, removed): ``POST /experimental/open-platform/posts/new``.
 
-        Deprecated: not in the Kenar API spec of 2026-08-18; sends what 0.291 sent. Use post_submit_post_v2 instead.
-        Deprecated in 0.291 and gone from the 2026-08-18 spec: it took a fixed set of fields for a few categories.
-        Use post_submit_post_v2, which validates against the category's schema. Returns a
-        :class:`PostSubmitPostResponse`. API-key permissions: SUBMIT_POST."""
-        return self.post_submit_post_with_http_info(
-            post_submit_post_request, _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        Deprecated: gone from the Kenar API spec of 2026-08-18 (still sends what 0.291 sent); use post_submit_post_v2
+        instead. Deprecated in 0.291 and gone from the 2026-08-18 spec: it took a fixed set of fields for a few
+        categories. Use post_submit_post_v2, which validates against the category's schema. API-key permissions:
+        SUBMIT_POST."""
+        warn_deprecated(_SUBMIT_POST)
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_SUBMIT_POST, (post_submit_post_request,), opts).data
 
     def post_submit_post_with_http_info(
         self,
@@ -663,10 +640,9 @@ class PostApi:
 
         Creates a post owned by your app's business, with category_fields checked against assets_get_submit_schema;
         the 2026-08-18 spec also requires business_token. To post for a signed-in user, use post_submit_user_post.
-        Experimental. Returns a :class:`PostSubmitPostResponse`. API-key permissions: SUBMIT_POST."""
-        return self.post_submit_post_v2_with_http_info(
-            post_submit_post_v2_request, _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        Experimental. API-key permissions: SUBMIT_POST."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_SUBMIT_POST_V2, (post_submit_post_v2_request,), opts).data
 
     def post_submit_post_v2_with_http_info(
         self,
@@ -707,11 +683,9 @@ class PostApi:
 
         Creates a post that belongs to the user behind the token, validated against the category schema; the
         2026-08-18 spec requires business_token. Publish it afterwards with payment_publish_user_post if it waits for
-        payment. Experimental. Returns a :class:`PostSubmitPostResponse`. API-key permissions: SUBMIT_USER_POST.
-        OAuth scopes (any one): SUBMIT_USER_POST."""
-        return self.post_submit_user_post_with_http_info(
-            post_submit_user_post_request, _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        payment. Experimental. API-key permissions: SUBMIT_USER_POST. OAuth scopes (any one): SUBMIT_USER_POST."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_SUBMIT_USER_POST, (post_submit_user_post_request,), opts).data
 
     def post_submit_user_post_with_http_info(
         self,

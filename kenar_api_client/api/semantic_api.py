@@ -39,16 +39,11 @@ class SemanticApi:
         """Store your app's data about a post, without an add-on: ``POST /experimental/open-platform/semantic/post/{token}``.
 
         Saves key/value semantic data on a post without showing an add-on; hash sensitive keys (VIN, chassis or
-        engine number, real-estate ids) with SHA-256 first. Experimental. Returns the decoded JSON object. API-key
-        permissions: POST_SEMANTIC_CREATE. OAuth scopes (any one): POST_SEMANTIC_CREATE.post_token."""
-        return self.semantic_create_post_semantic_with_http_info(
-            token,
-            semantic_create_post_semantic_body,
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+        engine number, real-estate ids) with SHA-256 first. Experimental. API-key permissions: POST_SEMANTIC_CREATE.
+        OAuth scopes (any one): POST_SEMANTIC_CREATE.post_token."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(
+            _CREATE_POST_SEMANTIC, (token, semantic_create_post_semantic_body), opts
         ).data
 
     def semantic_create_post_semantic_with_http_info(
@@ -93,19 +88,14 @@ class SemanticApi:
     ) -> SemanticCreateUserSemanticResponse:
         """Store your app's data about a user, by phone (old): ``POST /v1/open-platform/semantic/user/{phone}``.
 
-        Deprecated: not in the Kenar API spec of 2026-08-18; sends what 0.291 sent. Use
+        Deprecated: gone from the Kenar API spec of 2026-08-18 (still sends what 0.291 sent); use
         semantic_create_user_semantic2 instead. Phone-keyed form of the user-semantic create; the path is gone from
-        the 2026-08-18 spec. Use semantic_create_user_semantic2, which names the user by Divar user id. Returns a
-        :class:`SemanticCreateUserSemanticResponse`. API-key permissions: USER_SEMANTIC_CREATE. OAuth scopes (any
-        one): USER_VERIFICATION_CREATE."""
-        return self.semantic_create_user_semantic_with_http_info(
-            phone,
-            semantic_create_user_semantic_body,
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+        the 2026-08-18 spec. Use semantic_create_user_semantic2, which names the user by Divar user id. API-key
+        permissions: USER_SEMANTIC_CREATE. OAuth scopes (any one): USER_VERIFICATION_CREATE."""
+        warn_deprecated(_CREATE_USER_SEMANTIC)
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(
+            _CREATE_USER_SEMANTIC, (phone, semantic_create_user_semantic_body), opts
         ).data
 
     def semantic_create_user_semantic_with_http_info(
@@ -153,17 +143,11 @@ class SemanticApi:
         """Store your app's data about a user, by Divar user id: ``POST /v1/open-platform/semantic/users/{divar_user_id}``.
 
         Creates or updates key/value semantic data on a user (optionally with a payment ticket) without an add-on.
-        Prefer it to the phone-keyed semantic_create_user_semantic. Returns a
-        :class:`SemanticCreateUserSemanticResponse`. API-key permissions: USER_SEMANTIC_CREATE. OAuth scopes (any
-        one): USER_VERIFICATION_CREATE."""
-        return self.semantic_create_user_semantic2_with_http_info(
-            divar_user_id,
-            semantic_create_user_semantic_body,
-            _request_timeout,
-            _request_auth,
-            _content_type,
-            _headers,
-            _host_index,
+        Prefer it to the phone-keyed semantic_create_user_semantic. API-key permissions: USER_SEMANTIC_CREATE. OAuth
+        scopes (any one): USER_VERIFICATION_CREATE."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(
+            _CREATE_USER_SEMANTIC2, (divar_user_id, semantic_create_user_semantic_body), opts
         ).data
 
     def semantic_create_user_semantic2_with_http_info(
@@ -210,13 +194,13 @@ class SemanticApi:
     ) -> object:
         """Delete a user's semantic data, by phone (old): ``DELETE /v1/open-platform/semantic/user/{phone}``.
 
-        Deprecated: not in the Kenar API spec of 2026-08-18; sends what 0.291 sent. Use
+        Deprecated: gone from the Kenar API spec of 2026-08-18 (still sends what 0.291 sent); use
         semantic_delete_user_semantic2 instead. Phone-keyed form of the user-semantic delete; the path is gone from
-        the 2026-08-18 spec. Use semantic_delete_user_semantic2, which names the user by Divar user id. Returns the
-        decoded JSON object. API-key permissions: USER_SEMANTIC_DELETE."""
-        return self.semantic_delete_user_semantic_with_http_info(
-            phone, divar_user_id, _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        the 2026-08-18 spec. Use semantic_delete_user_semantic2, which names the user by Divar user id. API-key
+        permissions: USER_SEMANTIC_DELETE."""
+        warn_deprecated(_DELETE_USER_SEMANTIC)
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_DELETE_USER_SEMANTIC, (phone, divar_user_id), opts).data
 
     def semantic_delete_user_semantic_with_http_info(
         self,
@@ -261,11 +245,10 @@ class SemanticApi:
         """Delete a user's semantic data, by Divar user id: ``DELETE /v1/open-platform/semantic/users/{divar_user_id}``.
 
         Removes the semantic data your app stored for a user, who is named by the per-app Divar user id; the phone
-        query parameter is required as well. Prefer it to the phone-keyed semantic_delete_user_semantic. Returns the
-        decoded JSON object. API-key permissions: USER_SEMANTIC_DELETE."""
-        return self.semantic_delete_user_semantic2_with_http_info(
-            divar_user_id, phone, _request_timeout, _request_auth, _content_type, _headers, _host_index
-        ).data
+        query parameter is required as well. Prefer it to the phone-keyed semantic_delete_user_semantic. API-key
+        permissions: USER_SEMANTIC_DELETE."""
+        opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
+        return self.api_client.call_operation(_DELETE_USER_SEMANTIC2, (divar_user_id, phone), opts).data
 
     def semantic_delete_user_semantic2_with_http_info(
         self,
