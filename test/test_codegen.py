@@ -547,7 +547,10 @@ def test_operation_table_leaves_out_defaults() -> None:
         assert default not in text, default
     # and what was left out reads back as the default
     delete = OPERATIONS["addons_delete_post_addon2"]
-    assert (delete.returns, delete.returns_module, delete.oauth_scopes, delete.permissions) == ("object", None, (), ())
+    assert (delete.returns, delete.returns_module, delete.oauth_scopes) == ("object", None, ())
+    assert (delete.deprecated, delete.removed_in, delete.replacement) == (False, None, None)
+    for default in ("deprecated=False", "removed_in=None", "replacement=None"):
+        assert default not in text, default
     assert OPERATIONS["payment_reorder_post"].idempotency_field == "id"
 
 
