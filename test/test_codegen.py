@@ -26,15 +26,12 @@ from codegen import merge, naming, render, spec
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
-CURRENT_SPEC_PATH = REPO.parent / "shared" / "openapi" / "kenar-openapi-2026-08-18.json"
 
 
 @pytest.fixture(scope="session")
-def pair(spec_path: Path) -> Tuple[Path, Path]:
+def pair(current_spec_path: Path, spec_path: Path) -> Tuple[Path, Path]:
     """(current spec, baseline spec): what the checked-in package is generated from."""
-    from conftest import require_shared
-
-    return require_shared(CURRENT_SPEC_PATH), spec_path
+    return current_spec_path, spec_path
 
 
 def _pair_args(pair: Tuple[Path, Path]) -> List[str]:

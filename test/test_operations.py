@@ -175,13 +175,13 @@ def test_the_table_has_72_operations_12_of_them_removed_from_the_api() -> None:
     assert all("APIKey" in op.auth for op in OPERATIONS.values())
 
 
-def test_oauth_exactly_where_the_spec_security_names_it(spec_doc: Dict[str, Any]) -> None:
+def test_oauth_exactly_where_the_spec_security_names_it(
+    spec_doc: Dict[str, Any], current_spec_doc: Dict[str, Any]
+) -> None:
     """Each operation's credentials are those of the spec it is generated from: the current one
     (2026-08-18), or the 0.291 one for the operations the current spec dropped.  Matched by
     method and path, never by operationId (those moved)."""
-    from conftest import SHARED, require_shared
-
-    current = json.loads(require_shared(SHARED / "openapi" / "kenar-openapi-2026-08-18.json").read_bytes())
+    current = current_spec_doc
     by_identity = {(op.method, op.path): op for op in OPERATIONS.values()}
     seen = set()
     for doc in (current, spec_doc):
@@ -532,11 +532,11 @@ def test_paging_is_detected_from_the_spec() -> None:
 # ---------------------------------------------------------------------------- the current spec's surface
 
 
-def test_the_four_new_operations_end_to_end(server: MockKenarServer, client: ApiClient) -> None:
+def test_the_four_new_operations_end_to_end(
+    server: MockKenarServer, client: ApiClient, current_spec_doc: Dict[str, Any]
+) -> None:
     """The operations the 2026-08-18 spec added, called as a user would, checked against that spec."""
-    from conftest import SHARED, require_shared
-
-    current = json.loads(require_shared(SHARED / "openapi" / "kenar-openapi-2026-08-18.json").read_bytes())
+    current = current_spec_doc
     by_id = {raw["operationId"]: (m.upper(), p, raw) for p, item in current["paths"].items() for m, raw in item.items()}
     finder, assets, payment = (
         kenar_api_client.FinderApi(client),
