@@ -27,7 +27,7 @@ import hashlib
 import json
 import re
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Dict, List, Mapping, Optional, Tuple
 
 from codegen import compat, naming, notes, spec
 from codegen.spec import Api, Model, Operation, Param, Spec, SpecError

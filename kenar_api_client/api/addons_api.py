@@ -46,7 +46,7 @@ class AddonsApi:
         completes asynchronously after a 200. API-key permissions: BUSINESS_ADDON_CREATE. OAuth scopes (any one):
         BUSINESS_ADDON_CREATE.business_token."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(
+        return self.api_client.call_operation(  # type: ignore[no-any-return]
             _CREATE_BUSINESS_ADDON, (business_token, addons_create_business_addon_body), opts
         ).data
 
@@ -148,7 +148,7 @@ class AddonsApi:
         addons_create_user_addon_v22, which names the user by Divar user id; the 2026-08-18 spec calls this path
         Addons_CreateUserAddonV22. OAuth scopes (any one): USER_ADDON_CREATE."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(
+        return self.api_client.call_operation(  # type: ignore[no-any-return]
             _CREATE_USER_ADDON_V2, (phone, addons_create_user_addon_v2_body), opts
         ).data
 
@@ -198,7 +198,7 @@ class AddonsApi:
         categories. In 0.291 it is addons_create_user_addon_v22; the 2026-08-18 spec calls it
         Addons_CreateUserAddonV2. API-key permissions: USER_ADDON_CREATE. OAuth scopes (any one): USER_ADDON_CREATE."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(
+        return self.api_client.call_operation(  # type: ignore[no-any-return]
             _CREATE_USER_ADDON_V22, (divar_user_id, addons_create_user_addon_v2_body), opts
         ).data
 

@@ -58,7 +58,7 @@ class AssetsApi:
         Lists the values a car post accepts for its body condition, to fill forms or validate input before
         submitting."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_GET_BODY_STATUSES, (), opts).data
+        return self.api_client.call_operation(_GET_BODY_STATUSES, (), opts).data  # type: ignore[no-any-return]
 
     def assets_get_body_statuses_with_http_info(
         self,
@@ -98,7 +98,7 @@ class AssetsApi:
         Lists the brand/model values for cars (category light) or phones (mobile-phones), with Persian display names;
         any other category is refused."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_GET_BRAND_MODELS, (category,), opts).data
+        return self.api_client.call_operation(_GET_BRAND_MODELS, (category,), opts).data  # type: ignore[no-any-return]
 
     def assets_get_brand_models_with_http_info(
         self,
@@ -139,7 +139,7 @@ class AssetsApi:
         The category slugs used when submitting or searching posts, with their display names; cache it, it changes
         rarely."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_GET_CATEGORIES, (), opts).data
+        return self.api_client.call_operation(_GET_CATEGORIES, (), opts).data  # type: ignore[no-any-return]
 
     def assets_get_categories_with_http_info(
         self,
@@ -178,7 +178,7 @@ class AssetsApi:
         The city slugs used when submitting or searching posts, with their display names; cache it, it changes
         rarely."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_GET_CITIES, (), opts).data
+        return self.api_client.call_operation(_GET_CITIES, (), opts).data  # type: ignore[no-any-return]
 
     def assets_get_cities_with_http_info(
         self,
@@ -218,7 +218,7 @@ class AssetsApi:
         Lists the colors a car (light) or phone (mobile-phones) post accepts, with Persian names; other categories
         are refused."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_GET_COLORS, (category,), opts).data
+        return self.api_client.call_operation(_GET_COLORS, (category,), opts).data  # type: ignore[no-any-return]
 
     def assets_get_colors_with_http_info(
         self,
@@ -260,7 +260,7 @@ class AssetsApi:
         Without arguments it returns every district; with city_slug only that city's. Same answer as
         assets_get_districts2, which takes the city in the path instead."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_GET_DISTRICTS, (city_slug,), opts).data
+        return self.api_client.call_operation(_GET_DISTRICTS, (city_slug,), opts).data  # type: ignore[no-any-return]
 
     def assets_get_districts_with_http_info(
         self,
@@ -302,7 +302,7 @@ class AssetsApi:
         Returns the districts of the given city; equivalent to assets_get_districts with city_slug set, so use
         whichever reads better."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_GET_DISTRICTS2, (city_slug,), opts).data
+        return self.api_client.call_operation(_GET_DISTRICTS2, (city_slug,), opts).data  # type: ignore[no-any-return]
 
     def assets_get_districts2_with_http_info(
         self,
@@ -342,7 +342,7 @@ class AssetsApi:
 
         Lists the storage sizes the mobile, tablet and laptop categories accept, for forms and validation."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_GET_INTERNAL_STORAGES, (), opts).data
+        return self.api_client.call_operation(_GET_INTERNAL_STORAGES, (), opts).data  # type: ignore[no-any-return]
 
     def assets_get_internal_storages_with_http_info(
         self,
@@ -382,7 +382,7 @@ class AssetsApi:
         post videos; fetching it about once a day is enough. It covers more than post_get_upload_urls_v2, which only
         serves post media."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_GET_MEDIA_UPLOAD_URLS, (), opts).data
+        return self.api_client.call_operation(_GET_MEDIA_UPLOAD_URLS, (), opts).data  # type: ignore[no-any-return]
 
     def assets_get_media_upload_urls_with_http_info(
         self,
@@ -421,7 +421,7 @@ class AssetsApi:
         Lists every OAuth scope slug with its display name and state (experimental, active, deprecating soon,
         deprecated); scopes bound to a resource are written SCOPE.resource_id."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_GET_O_AUTH_SCOPES, (), opts).data
+        return self.api_client.call_operation(_GET_O_AUTH_SCOPES, (), opts).data  # type: ignore[no-any-return]
 
     def assets_get_o_auth_scopes_with_http_info(
         self,
@@ -460,7 +460,7 @@ class AssetsApi:
         Lists the permissions an API key can hold; these are separate from OAuth scopes. Handy for diagnostics, not
         something to build logic on."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_GET_PERMISSIONS, (), opts).data
+        return self.api_client.call_operation(_GET_PERMISSIONS, (), opts).data  # type: ignore[no-any-return]
 
     def assets_get_permissions_with_http_info(
         self,
@@ -498,7 +498,7 @@ class AssetsApi:
 
         Lists the memory sizes the mobile, tablet and laptop categories accept, for forms and validation."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_GET_RAM_MEMORIES, (), opts).data
+        return self.api_client.call_operation(_GET_RAM_MEMORIES, (), opts).data  # type: ignore[no-any-return]
 
     def assets_get_ram_memories_with_http_info(
         self,
@@ -536,7 +536,7 @@ class AssetsApi:
 
         Lists the service types Kenar uses to group similar apps; new ones can be asked for through support."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_GET_SERVICE_TYPES, (), opts).data
+        return self.api_client.call_operation(_GET_SERVICE_TYPES, (), opts).data  # type: ignore[no-any-return]
 
     def assets_get_service_types_with_http_info(
         self,
@@ -576,7 +576,7 @@ class AssetsApi:
         Returns the JSON Schema that category_fields must satisfy when submitting or editing a post in that category;
         read it before post_submit_post_v2, post_submit_user_post or post_edit_post_v2."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_GET_SUBMIT_SCHEMA, (category_slug,), opts).data
+        return self.api_client.call_operation(_GET_SUBMIT_SCHEMA, (category_slug,), opts).data  # type: ignore[no-any-return]
 
     def assets_get_submit_schema_with_http_info(
         self,

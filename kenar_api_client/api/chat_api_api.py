@@ -48,7 +48,7 @@ class ChatAPIApi:
         button grid. Prefer it over the numbered experimental copies (chat_api_chat_bot_send_message3 and 5). API-key
         permissions: CHAT_BOT_SEND_MESSAGE. OAuth scopes (any one): CHAT_BOT_USER_MESSAGE_SEND."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(
+        return self.api_client.call_operation(  # type: ignore[no-any-return]
             _CHAT_BOT_SEND_MESSAGE, (conversation_id, chat_api_chat_bot_send_message_body), opts
         ).data
 
@@ -101,7 +101,7 @@ class ChatAPIApi:
         chat_api_chat_bot_send_message4. API-key permissions: CHAT_BOT_SEND_MESSAGE. OAuth scopes (any one):
         CHAT_BOT_USER_MESSAGE_SEND."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(
+        return self.api_client.call_operation(  # type: ignore[no-any-return]
             _CHAT_BOT_SEND_MESSAGE2, (user_id, chat_api_chat_bot_send_message_body), opts
         ).data
 
@@ -155,7 +155,7 @@ class ChatAPIApi:
         scopes (any one): CHAT_BOT_USER_MESSAGE_SEND."""
         warn_deprecated(_CHAT_BOT_SEND_MESSAGE3)
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(
+        return self.api_client.call_operation(  # type: ignore[no-any-return]
             _CHAT_BOT_SEND_MESSAGE3, (conversation_id, chat_api_chat_bot_send_message_body), opts
         ).data
 
@@ -211,7 +211,7 @@ class ChatAPIApi:
         CHAT_BOT_USER_MESSAGE_SEND."""
         warn_deprecated(_CHAT_BOT_SEND_MESSAGE4)
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(
+        return self.api_client.call_operation(  # type: ignore[no-any-return]
             _CHAT_BOT_SEND_MESSAGE4, (user_id, chat_api_chat_bot_send_message_body), opts
         ).data
 
@@ -267,7 +267,7 @@ class ChatAPIApi:
         one): CHAT_BOT_USER_MESSAGE_SEND."""
         warn_deprecated(_CHAT_BOT_SEND_MESSAGE5)
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(
+        return self.api_client.call_operation(  # type: ignore[no-any-return]
             _CHAT_BOT_SEND_MESSAGE5, (conversation_id, chat_api_chat_bot_send_message_body), opts
         ).data
 
@@ -323,7 +323,7 @@ class ChatAPIApi:
         CHAT_POST_CONVERSATIONS_MESSAGE_SEND.post_token, CHAT_SUPPLIER_ALL_CONVERSATIONS_MESSAGE_SEND,
         CONVERSATION_SEND_MESSAGE.conversation_id."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(
+        return self.api_client.call_operation(  # type: ignore[no-any-return]
             _CONVERSATION_SEND_MESSAGE, (conversation_id, chat_api_conversation_send_message_body), opts
         ).data
 
@@ -374,7 +374,7 @@ class ChatAPIApi:
         Divar's chat upload service, then send the resulting media token in a message. Experimental. API-key
         permissions: CHAT_UPLOAD_MEDIA."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_GENERATE_UPLOAD_TOKEN, (body,), opts).data
+        return self.api_client.call_operation(_GENERATE_UPLOAD_TOKEN, (body,), opts).data  # type: ignore[no-any-return]
 
     def chat_api_generate_upload_token_with_http_info(
         self,
@@ -417,7 +417,7 @@ class ChatAPIApi:
         token (CHAT_CONVERSATION_READ for that conversation) stays valid. API-key permissions:
         CHAT_READ_CONVERSATION. OAuth scopes (any one): CHAT_CONVERSATION_READ.conversation_id."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_GET_CONVERSATION, (conversation_id,), opts).data
+        return self.api_client.call_operation(_GET_CONVERSATION, (conversation_id,), opts).data  # type: ignore[no-any-return]
 
     def chat_api_get_conversation_with_http_info(
         self,

@@ -49,7 +49,7 @@ class FinderApi:
         Fetches the public side of a post by token (category data, location, state, times, business data); it works
         for any published post, not only the user's own. API-key permissions: GET_POST."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_GET_POST, (token,), opts).data
+        return self.api_client.call_operation(_GET_POST, (token,), opts).data  # type: ignore[no-any-return]
 
     def finder_get_post_with_http_info(
         self,
@@ -91,7 +91,7 @@ class FinderApi:
         user; needs the PRO_USER_PROFILE_IMAGE_READ grant. API-key permissions: GET_PRO_USER_PROFILE_IMAGE. OAuth
         scopes (any one): PRO_USER_PROFILE_IMAGE_READ."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_GET_PRO_USER_PROFILE_IMAGE, (), opts).data
+        return self.api_client.call_operation(_GET_PRO_USER_PROFILE_IMAGE, (), opts).data  # type: ignore[no-any-return]
 
     def finder_get_pro_user_profile_image_with_http_info(
         self,
@@ -134,7 +134,7 @@ class FinderApi:
         one): USER_ID, USER_PHONE."""
         warn_deprecated(_GET_USER)
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_GET_USER, (body,), opts).data
+        return self.api_client.call_operation(_GET_USER, (body,), opts).data  # type: ignore[no-any-return]
 
     def finder_get_user_with_http_info(
         self,
@@ -178,7 +178,7 @@ class FinderApi:
         to use: in 0.291 it is finder_get_user2; the POST form, finder_get_user, is gone from the API. API-key
         permissions: USER_RETRIEVE. OAuth scopes (any one): USER_ID, USER_PHONE."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_GET_USER2, (), opts).data
+        return self.api_client.call_operation(_GET_USER2, (), opts).data  # type: ignore[no-any-return]
 
     def finder_get_user2_with_http_info(
         self,
@@ -218,7 +218,7 @@ class FinderApi:
         in it; the business_token is what post submission now asks for. API-key permissions: GET_USER_BUSINESSES.
         OAuth scopes (any one): USER_BUSINESSES_READ."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_GET_USER_BUSINESSES, (), opts).data
+        return self.api_client.call_operation(_GET_USER_BUSINESSES, (), opts).data  # type: ignore[no-any-return]
 
     def finder_get_user_businesses_with_http_info(
         self,
@@ -259,7 +259,7 @@ class FinderApi:
         different for others); use it to move phone-keyed data to user ids. API-key permissions:
         GET_USER_ID_BY_PHONE."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_GET_USER_IDBY_PHONE, (finder_get_user_idby_phone_request,), opts).data
+        return self.api_client.call_operation(_GET_USER_IDBY_PHONE, (finder_get_user_idby_phone_request,), opts).data  # type: ignore[no-any-return]
 
     def finder_get_user_idby_phone_with_http_info(
         self,
@@ -301,7 +301,7 @@ class FinderApi:
         edits), with token, title, images and category; no paging. API-key permissions: GET_USER_POSTS. OAuth scopes
         (any one): USER_POSTS_GET."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_GET_USER_POSTS, (), opts).data
+        return self.api_client.call_operation(_GET_USER_POSTS, (), opts).data  # type: ignore[no-any-return]
 
     def finder_get_user_posts_with_http_info(
         self,
@@ -342,7 +342,7 @@ class FinderApi:
         results and no paging; the docs cap it at 100 calls in total per app, so it is no crawler. API-key
         permissions: SEARCH_POST."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_SEARCH_POST_V2, (finder_search_posts_v2_request,), opts).data
+        return self.api_client.call_operation(_SEARCH_POST_V2, (finder_search_posts_v2_request,), opts).data  # type: ignore[no-any-return]
 
     def finder_search_post_v2_with_http_info(
         self,

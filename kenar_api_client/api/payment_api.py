@@ -67,7 +67,7 @@ class PaymentApi:
         CREATE_WALLET_PAYMENT."""
         warn_deprecated(_COMMIT_WALLET_TRANSACTION)
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(
+        return self.api_client.call_operation(  # type: ignore[no-any-return]
             _COMMIT_WALLET_TRANSACTION, (payment_commit_wallet_transaction_request,), opts
         ).data
 
@@ -120,7 +120,7 @@ class PaymentApi:
         WALLET_PAYMENT. OAuth scopes (any one): CREATE_WALLET_PAYMENT."""
         warn_deprecated(_CREATE_WALLET_PAYMENT)
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(
+        return self.api_client.call_operation(  # type: ignore[no-any-return]
             _CREATE_WALLET_PAYMENT, (payment_create_wallet_payment_request,), opts
         ).data
 
@@ -167,7 +167,7 @@ class PaymentApi:
         Reads how much money your app has left for paid post services (reorder, renew, publish); check it before
         spending. Experimental and open to approved apps only. API-key permissions: BALANCE_RETRIEVE."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_GET_BALANCE, (), opts).data
+        return self.api_client.call_operation(_GET_BALANCE, (), opts).data  # type: ignore[no-any-return]
 
     def payment_get_balance_with_http_info(
         self,
@@ -208,7 +208,7 @@ class PaymentApi:
         and its available flag before payment_reorder_post, payment_renew_post or payment_publish_user_post. API-key
         permissions: POST_PRICING_RETRIEVE. OAuth scopes (any one): PAYMENT_ALL_POSTS_PRICING_READ."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_GET_POST_PRICING, (post_token,), opts).data
+        return self.api_client.call_operation(_GET_POST_PRICING, (post_token,), opts).data  # type: ignore[no-any-return]
 
     def payment_get_post_pricing_with_http_info(
         self,
@@ -251,7 +251,7 @@ class PaymentApi:
         completed, failed, refunded) and cost. Experimental, approved apps only. API-key permissions:
         TRANSACTION_RETRIEVE."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_GET_TRANSACTION, (id,), opts).data
+        return self.api_client.call_operation(_GET_TRANSACTION, (id,), opts).data  # type: ignore[no-any-return]
 
     def payment_get_transaction_with_http_info(
         self,
@@ -294,7 +294,7 @@ class PaymentApi:
         The only paged call of the API: pass page_size (1-100) and the next_page_token of the previous answer until
         the list comes back empty. Experimental, approved apps only. API-key permissions: TRANSACTION_LIST."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_LIST_TRANSACTIONS, (page_size, page_token), opts).data
+        return self.api_client.call_operation(_LIST_TRANSACTIONS, (page_size, page_token), opts).data  # type: ignore[no-any-return]
 
     def payment_list_transactions_with_http_info(
         self,
@@ -341,7 +341,7 @@ class PaymentApi:
         order_id to settle. Experimental, approved apps only. API-key permissions: PAY_POST_PROMOTION. OAuth scopes
         (any one): PAY_USER_POST_PROMOTION."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(
+        return self.api_client.call_operation(  # type: ignore[no-any-return]
             _PAY_POST_PROMOTION, (post_token, payment_pay_post_promotion_body), opts
         ).data
 
@@ -391,7 +391,7 @@ class PaymentApi:
         fresh UUIDv4 id so a retry cannot pay twice. Experimental. API-key permissions: PUBLISH_USER_POST. OAuth
         scopes (any one): SUBMIT_USER_POST."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(
+        return self.api_client.call_operation(  # type: ignore[no-any-return]
             _PUBLISH_USER_POST, (post_token, payment_publish_user_post_body), opts
         ).data
 
@@ -441,7 +441,7 @@ class PaymentApi:
         so a retry cannot pay twice. Experimental, approved apps only. API-key permissions: POST_RENEW. OAuth scopes
         (any one): PAYMENT_ALL_POSTS_RENEW."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_RENEW_POST, (post_token, payment_renew_post_body), opts).data
+        return self.api_client.call_operation(_RENEW_POST, (post_token, payment_renew_post_body), opts).data  # type: ignore[no-any-return]
 
     def payment_renew_post_with_http_info(
         self,
@@ -487,7 +487,7 @@ class PaymentApi:
         UUIDv4 id so a retry cannot pay twice. Experimental, approved apps only. API-key permissions: POST_REORDER.
         OAuth scopes (any one): PAYMENT_ALL_POSTS_REORDER."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_REORDER_POST, (post_token, payment_reorder_post_body), opts).data
+        return self.api_client.call_operation(_REORDER_POST, (post_token, payment_reorder_post_body), opts).data  # type: ignore[no-any-return]
 
     def payment_reorder_post_with_http_info(
         self,
@@ -534,7 +534,7 @@ class PaymentApi:
         OAuth scopes (any one): CREATE_WALLET_PAYMENT."""
         warn_deprecated(_RETRIEVE_WALLET_TRANSACTION)
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_RETRIEVE_WALLET_TRANSACTION, (token,), opts).data
+        return self.api_client.call_operation(_RETRIEVE_WALLET_TRANSACTION, (token,), opts).data  # type: ignore[no-any-return]
 
     def payment_retrieve_wallet_transaction_with_http_info(
         self,

@@ -35,7 +35,7 @@ class PaymentTicketApi:
         Validates a payment ticket and returns the payload its issuer attached, so your service can honour a payment
         made through Divar. API-key permissions: PAYMENT_TICKET_VALIDATE."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_VALIDATE, (payment_ticket_validate_request,), opts).data
+        return self.api_client.call_operation(_VALIDATE, (payment_ticket_validate_request,), opts).data  # type: ignore[no-any-return]
 
     def payment_ticket_validate_with_http_info(
         self,

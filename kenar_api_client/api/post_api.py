@@ -60,7 +60,7 @@ class PostApi:
         submission with post_submit_user_post. Experimental. API-key permissions: CAN_USER_SUBMIT_POST. OAuth scopes
         (any one): SUBMIT_USER_POST."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_CAN_USER_SUBMIT_POST, (), opts).data
+        return self.api_client.call_operation(_CAN_USER_SUBMIT_POST, (), opts).data  # type: ignore[no-any-return]
 
     def post_can_user_submit_post_with_http_info(
         self,
@@ -375,7 +375,7 @@ class PostApi:
         UPLOAD_POST_IMAGE."""
         warn_deprecated(_GET_IMAGE_UPLOAD_URL)
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_GET_IMAGE_UPLOAD_URL, (), opts).data
+        return self.api_client.call_operation(_GET_IMAGE_UPLOAD_URL, (), opts).data  # type: ignore[no-any-return]
 
     def post_get_image_upload_url_with_http_info(
         self,
@@ -418,7 +418,7 @@ class PostApi:
         activity by a few minutes. Experimental. API-key permissions: POST_STATS_RETRIEVE. OAuth scopes (any one):
         USER_POSTS_STATS_READ."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_GET_POST_STATS, (post_token,), opts).data
+        return self.api_client.call_operation(_GET_POST_STATS, (post_token,), opts).data  # type: ignore[no-any-return]
 
     def post_get_post_stats_with_http_info(
         self,
@@ -459,7 +459,7 @@ class PostApi:
         Gives the URL and HTTP method for uploading a post image and a post video; ask again before each upload, as
         both may change. Replaces the deprecated post_get_image_upload_url. API-key permissions: UPLOAD_POST_IMAGE."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_GET_UPLOAD_URLS_V2, (), opts).data
+        return self.api_client.call_operation(_GET_UPLOAD_URLS_V2, (), opts).data  # type: ignore[no-any-return]
 
     def post_get_upload_urls_v2_with_http_info(
         self,
@@ -500,7 +500,7 @@ class PostApi:
         behind the token; use finder_get_post for other people's posts. API-key permissions: GET_USER_POST. OAuth
         scopes (any one): USER_POSTS_GET."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_GET_USER_POST, (token,), opts).data
+        return self.api_client.call_operation(_GET_USER_POST, (token,), opts).data  # type: ignore[no-any-return]
 
     def post_get_user_post_with_http_info(
         self,
@@ -597,7 +597,7 @@ class PostApi:
         SUBMIT_POST."""
         warn_deprecated(_SUBMIT_POST)
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_SUBMIT_POST, (post_submit_post_request,), opts).data
+        return self.api_client.call_operation(_SUBMIT_POST, (post_submit_post_request,), opts).data  # type: ignore[no-any-return]
 
     def post_submit_post_with_http_info(
         self,
@@ -642,7 +642,7 @@ class PostApi:
         the 2026-08-18 spec also requires business_token. To post for a signed-in user, use post_submit_user_post.
         Experimental. API-key permissions: SUBMIT_POST."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_SUBMIT_POST_V2, (post_submit_post_v2_request,), opts).data
+        return self.api_client.call_operation(_SUBMIT_POST_V2, (post_submit_post_v2_request,), opts).data  # type: ignore[no-any-return]
 
     def post_submit_post_v2_with_http_info(
         self,
@@ -685,7 +685,7 @@ class PostApi:
         2026-08-18 spec requires business_token. Publish it afterwards with payment_publish_user_post if it waits for
         payment. Experimental. API-key permissions: SUBMIT_USER_POST. OAuth scopes (any one): SUBMIT_USER_POST."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(_SUBMIT_USER_POST, (post_submit_user_post_request,), opts).data
+        return self.api_client.call_operation(_SUBMIT_USER_POST, (post_submit_user_post_request,), opts).data  # type: ignore[no-any-return]
 
     def post_submit_user_post_with_http_info(
         self,

@@ -94,7 +94,7 @@ class SemanticApi:
         permissions: USER_SEMANTIC_CREATE. OAuth scopes (any one): USER_VERIFICATION_CREATE."""
         warn_deprecated(_CREATE_USER_SEMANTIC)
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(
+        return self.api_client.call_operation(  # type: ignore[no-any-return]
             _CREATE_USER_SEMANTIC, (phone, semantic_create_user_semantic_body), opts
         ).data
 
@@ -146,7 +146,7 @@ class SemanticApi:
         Prefer it to the phone-keyed semantic_create_user_semantic. API-key permissions: USER_SEMANTIC_CREATE. OAuth
         scopes (any one): USER_VERIFICATION_CREATE."""
         opts = CallOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index)
-        return self.api_client.call_operation(
+        return self.api_client.call_operation(  # type: ignore[no-any-return]
             _CREATE_USER_SEMANTIC2, (divar_user_id, semantic_create_user_semantic_body), opts
         ).data
 
