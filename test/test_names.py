@@ -338,3 +338,28 @@ def test_import_is_lazy() -> None:
         "assert 'kenar_api_client.models.post_submit_post_request' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_version_and_api_spec_say_what_the_package_is(current_spec_path: Any, spec_path: Any) -> None:
+    import hashlib
+
+    spec = kenar_api_client.API_SPEC
+    assert (spec.date, spec.file) == ("2026-08-18", "kenar-openapi-2026-08-18.json")
+    assert spec.sha256 == hashlib.sha256(current_spec_path.read_bytes()).hexdigest()
+    assert spec.baseline is not None and spec.baseline.file == "kenar-openapi.json"
+    assert spec.baseline.sha256 == hashlib.sha256(spec_path.read_bytes()).hexdigest()
+    # 1.<spec date>.<n>: never an official release number (those are 0.x)
+    major, date, n = kenar_api_client.__version__.split(".")
+    assert (major, date) == ("1", spec.date.replace("-", "")) and n.isdigit()
+    assert "API_SPEC" in kenar_api_client.__all__
+
+
+def test_api_spec_is_imported_lazily() -> None:
+    code = (
+        "import sys, kenar_api_client\n"
+        "assert 'kenar_api_client._api_spec' not in sys.modules\n"
+        "assert kenar_api_client.API_SPEC.date\n"
+        "assert 'kenar_api_client._api_spec' in sys.modules\n"
+        "assert 'kenar_api_client._op_table' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
