@@ -391,6 +391,19 @@ def shapes_of(doc: Mapping[str, Any]) -> Dict[str, SchemaShape]:
     return result
 
 
+def _error_answer_schemas(doc: Mapping[str, Any]) -> Set[str]:
+    """The schemas any answer of any operation names (error answers included)."""
+    found: Set[str] = set()
+    for path_item in (doc.get("paths") or {}).values():
+        for op_doc in (path_item.get(method) for method in HTTP_METHODS):
+            for answer in ((op_doc or {}).get("responses") or {}).values():
+                media = (_resolve(doc, answer).get("content") or {}).get("application/json") or {}
+                name = _ref_name(media.get("schema") or {})
+                if name:
+                    found.add(name)
+    return found
+
+
 def schema_usage(doc: Mapping[str, Any]) -> Dict[str, Set[str]]:
     """Schema name -> ``{"request", "response"}``: where it travels, following references."""
     schemas = _schemas(doc)
@@ -401,17 +414,7 @@ def schema_usage(doc: Mapping[str, Any]) -> Dict[str, Set[str]]:
             roots["request"].update(_REF_IN_TYPE.findall(op.body_type))
         if op.response_schema:
             roots["response"].add(op.response_schema)
-    # every error answer is a response too
-    for path_item in (doc.get("paths") or {}).values():
-        for method in HTTP_METHODS:
-            op_doc = path_item.get(method)
-            if op_doc is None:
-                continue
-            for answer in (op_doc.get("responses") or {}).values():
-                media = (_resolve(doc, answer).get("content") or {}).get("application/json") or {}
-                found = _ref_name(media.get("schema") or {})
-                if found:
-                    roots["response"].add(found)
+    roots["response"].update(_error_answer_schemas(doc))  # every error answer is a response too
     usage: Dict[str, Set[str]] = {}
     for direction, names in roots.items():
         stack = [n for n in names if n in schemas]
