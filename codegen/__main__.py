@@ -63,10 +63,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__.splitlines()[0])
     parser.add_argument("spec", type=Path, help="path of the current Kenar OpenAPI JSON document")
     parser.add_argument("--baseline", type=Path, help="the spec whose public names must keep working (0.291's)")
-    parser.add_argument("--current-date", help="the current spec's date, when its file name does not end -YYYY-MM-DD.json")
+    parser.add_argument(
+        "--current-date", help="the current spec's date, when its file name does not end -YYYY-MM-DD.json"
+    )
     parser.add_argument("--notes", type=Path, help="operation notes (default: codegen/operation_notes.toml)")
     parser.add_argument("--out", type=Path, default=REPO, help="root to write into (default: this repo)")
-    parser.add_argument("--check", action="store_true", help="write nothing; fail if --out differs from what would be generated")
+    parser.add_argument(
+        "--check", action="store_true", help="write nothing; fail if --out differs from what would be generated"
+    )
     args = parser.parse_args(argv)
     try:
         loaded = merge.load(args.spec, args.baseline, args.current_date, args.notes)

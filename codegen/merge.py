@@ -145,7 +145,9 @@ def _models(current: List[Model], baseline: Dict[str, Model], legacy: List[compa
     for item in legacy:
         if item.action == "alias":
             assert item.new_class_name is not None and item.new_module is not None
-            out.append(Model(item.schema, item.class_name, item.module, [], alias_of=(item.new_class_name, item.new_module)))
+            out.append(
+                Model(item.schema, item.class_name, item.module, [], alias_of=(item.new_class_name, item.new_module))
+            )
         elif item.action == "keep_baseline":
             kept = baseline[item.schema]
             kept.legacy = True
@@ -283,4 +285,3 @@ def _optional(param: Param) -> Param:
 def _annotation(type_: str, required: bool) -> str:
     plain = "Dict[str, Any]" if type_ == "object" else type_
     return plain if required else f"Optional[{plain}]"
-
