@@ -839,6 +839,27 @@ def operation_changes(
                 "name",
             )
         )
+    out += _parameter_changes(old, new, mapping)
+    out += _payload_changes(
+        "request body", old.body_schema, new.body_schema, old.body_type, new.body_type, {"request"}, schemas
+    )
+    if old.body_type is not None and new.body_type is not None and new.body_required and not old.body_required:
+        out.append(Change("request body", "now_required", True))
+    out += _payload_changes(
+        "response",
+        old.response_schema,
+        new.response_schema,
+        f"ref:{old.response_schema}" if old.response_schema else None,
+        f"ref:{new.response_schema}" if new.response_schema else None,
+        {"response"},
+        schemas,
+    )
+    out += _access_changes(old, new)
+    return tuple(out)
+
+
+def _parameter_changes(old: OperationInfo, new: OperationInfo, mapping: Mapping[str, str]) -> List[Change]:
+    out: List[Change] = []
     old_params = {(p.location, p.name): p for p in old.params}
     new_params = {(p.location, p.name): p for p in new.params}
     for key in sorted(set(old_params) | set(new_params)):
@@ -855,20 +876,12 @@ def operation_changes(
                 out.append(Change(subject, "now_required", True))
             elif a.required and not b.required:
                 out.append(Change(subject, "now_optional", False))
-    out += _payload_changes(
-        "request body", old.body_schema, new.body_schema, old.body_type, new.body_type, {"request"}, schemas
-    )
-    if old.body_type is not None and new.body_type is not None and new.body_required and not old.body_required:
-        out.append(Change("request body", "now_required", True))
-    out += _payload_changes(
-        "response",
-        old.response_schema,
-        new.response_schema,
-        f"ref:{old.response_schema}" if old.response_schema else None,
-        f"ref:{new.response_schema}" if new.response_schema else None,
-        {"response"},
-        schemas,
-    )
+    return out
+
+
+def _access_changes(old: OperationInfo, new: OperationInfo) -> List[Change]:
+    """Scopes, permissions and deprecation."""
+    out: List[Change] = []
     for scope in sorted(set(new.oauth_scopes) - set(old.oauth_scopes)):
         out.append(Change(f"OAuth scope {scope}", "added", True, "a token must now carry it"))
     for scope in sorted(set(old.oauth_scopes) - set(new.oauth_scopes)):
@@ -881,7 +894,7 @@ def operation_changes(
         out.append(Change("operation", "deprecated", False, "still served; plan to move off it"))
     elif old.deprecated and not new.deprecated:
         out.append(Change("operation", "undeprecated", False))
-    return tuple(out)
+    return out
 
 
 def _payload_changes(
@@ -977,8 +990,34 @@ def compare(
     old_ops, new_ops = operations_of(baseline), operations_of(current)
     schemas = compare_schemas(baseline, current)
     old_shapes, new_shapes = shapes_of(baseline), shapes_of(current)
+    overrides = _overrides(replacements or {}, old_ops, new_ops)
+    matches: List[OperationMatch] = []
+    for identity in sorted(set(old_ops) | set(new_ops)):
+        old, new = old_ops.get(identity), new_ops.get(identity)
+        if old is not None and new is not None:
+            matches.append(
+                OperationMatch(identity, old, new, changes=operation_changes(old, new, schemas, old_shapes, new_shapes))
+            )
+        elif old is not None:
+            matches.append(_removed_match(old, old_ops, new_ops, overrides))
+        else:
+            matches.append(OperationMatch(identity, None, new))
+    return Comparison(
+        tuple(matches),
+        schemas,
+        {k: frozenset(v) for k, v in sorted(schema_usage(baseline).items())},
+        {k: frozenset(v) for k, v in sorted(schema_usage(current).items())},
+    )
+
+
+def _overrides(
+    replacements: Mapping[str, Optional[str]],
+    old_ops: Mapping[Identity, OperationInfo],
+    new_ops: Mapping[Identity, OperationInfo],
+) -> Dict[Identity, Optional[Identity]]:
+    """The explicit replacements as identities, each checked against the two documents."""
     overrides: Dict[Identity, Optional[Identity]] = {}
-    for key, target in (replacements or {}).items():
+    for key, target in replacements.items():
         identity = parse_identity(key)
         if identity not in old_ops or identity in new_ops:
             raise CompatError(f"replacement given for {key!r}, which is not an operation only in the baseline")
@@ -989,43 +1028,34 @@ def compare(
         if target_identity not in new_ops:
             raise CompatError(f"replacement {target!r} for {key!r} is not an operation of the current spec")
         overrides[identity] = target_identity
-    matches: List[OperationMatch] = []
-    for identity in sorted(set(old_ops) | set(new_ops)):
-        old, new = old_ops.get(identity), new_ops.get(identity)
-        if old is not None and new is not None:
-            matches.append(
-                OperationMatch(identity, old, new, changes=operation_changes(old, new, schemas, old_shapes, new_shapes))
-            )
-        elif old is not None:
-            replacement, candidates = find_replacement(old, new_ops)
-            decided_by = replacement.rule if replacement else ("ambiguous" if candidates else "no rule matched")
-            if identity in overrides:
-                wanted = overrides[identity]
-                derived = replacement.identity if replacement else None
-                agrees = (
-                    "derivation agrees"
-                    if derived == wanted
-                    else f"derived: {identity_key(derived) if derived else 'none'}"
-                )
-                decided_by = f"override ({agrees})"
-                replacement, candidates = None, ()
-                if wanted is not None:
-                    op = new_ops[wanted]
-                    replacement = Replacement(op.identity, op.operation_id, op.method_name, decided_by)
-            if replacement is not None:
-                known = old_ops.get(replacement.identity)
-                replacement = dataclasses.replace(
-                    replacement, baseline_method_name=known.method_name if known else None
-                )
-            matches.append(OperationMatch(identity, old, None, replacement, candidates, decided_by=decided_by))
-        else:
-            matches.append(OperationMatch(identity, None, new))
-    return Comparison(
-        tuple(matches),
-        schemas,
-        {k: frozenset(v) for k, v in sorted(schema_usage(baseline).items())},
-        {k: frozenset(v) for k, v in sorted(schema_usage(current).items())},
-    )
+    return overrides
+
+
+def _removed_match(
+    old: OperationInfo,
+    old_ops: Mapping[Identity, OperationInfo],
+    new_ops: Mapping[Identity, OperationInfo],
+    overrides: Mapping[Identity, Optional[Identity]],
+) -> OperationMatch:
+    """A baseline-only operation and its replacement: derived, or given explicitly (which wins)."""
+    identity = old.identity
+    replacement, candidates = find_replacement(old, new_ops)
+    decided_by = replacement.rule if replacement else ("ambiguous" if candidates else "no rule matched")
+    if identity in overrides:
+        wanted = overrides[identity]
+        derived = replacement.identity if replacement else None
+        agrees = (
+            "derivation agrees" if derived == wanted else f"derived: {identity_key(derived) if derived else 'none'}"
+        )
+        decided_by = f"override ({agrees})"
+        replacement, candidates = None, ()
+        if wanted is not None:
+            op = new_ops[wanted]
+            replacement = Replacement(op.identity, op.operation_id, op.method_name, decided_by)
+    if replacement is not None:
+        known = old_ops.get(replacement.identity)
+        replacement = dataclasses.replace(replacement, baseline_method_name=known.method_name if known else None)
+    return OperationMatch(identity, old, None, replacement, candidates, decided_by=decided_by)
 
 
 # ============================================================================ helpers
