@@ -8,8 +8,8 @@ against the SDK of today and wants an identical record: what the 0.291 SDK sent 
 
 Regenerate only to change that contract on purpose, from the baseline-era code::
 
-    git worktree add /tmp/sdk-0291 <a commit generated from kenar-openapi.json alone, e.g. 78ccd7a>
-    cd /tmp/sdk-0291 && python test/wire_golden.py   # then copy test/data/wire_0291.json over
+    git worktree add --detach /tmp/sdk-0291 3558e64   # the last commit generated from kenar-openapi.json alone
+    cd /tmp/sdk-0291 && PYTHONPATH=. python test/wire_golden.py   # then copy test/data/wire_0291.json over
 
 Running it on today's code writes the calls of the current table (with the four new operations),
 which is not the 0.291 contract: the script refuses unless the table has exactly the 68.
