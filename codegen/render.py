@@ -619,7 +619,7 @@ def _api_doc_section(spec: Spec, api: Api, op: Operation) -> List[str]:
     out = ["", f"## {op.name}", "", f"> `{op.returns} {op.name}({', '.join(args)})`"]
     out += ["", f"{op.summary}: `{op.method} {op.path}`.", ""]
     if op.deprecated:
-        out += [f"> **Deprecated.** {_deprecation(op)}", ""]
+        out += ["> " + _deprecation(op).replace("Deprecated", "**Deprecated**", 1), ""]
     elif op.added_in:
         out += [f"New in the Kenar API spec of {op.added_in}.", ""]
     if op.note:
