@@ -1,4 +1,10 @@
-"""``python -m codegen SPEC_PATH [--out DIR] [--check]``: generate the SDK from a Kenar spec."""
+"""Generate the SDK from a Kenar spec, keeping a baseline spec's public names working.
+
+    python -m codegen CURRENT_SPEC --baseline BASELINE_SPEC [--current-date YYYY-MM-DD] [--out DIR] [--check]
+    python -m codegen diff OLD_SPEC NEW_SPEC [--out FILE]
+
+Without ``--baseline`` the SDK follows CURRENT_SPEC alone (a spec variant, or the first release).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from codegen import render, spec
+from codegen import merge, render, spec
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -25,9 +31,8 @@ def _compare(expected: Dict[str, str], repo: Path) -> List[str]:
     return problems
 
 
-def diff_against(spec_path: Path, repo: Path) -> List[str]:
-    """Regenerate into a temporary folder and list what differs from ``repo``."""
-    loaded = spec.load(spec_path)
+def diff_against(loaded: spec.Spec, repo: Path) -> List[str]:
+    """List what differs between ``repo`` and what would be generated from ``loaded``."""
     expected = render.files(loaded)
     problems = _compare(expected, repo)
     for folder in render.generated_dirs():
@@ -55,20 +60,31 @@ def main(argv: Optional[List[str]] = None) -> int:
         from codegen import diff
 
         return diff.main(argv[1:])
-    parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__)
-    parser.add_argument("spec", type=Path, help="path of the Kenar OpenAPI JSON document")
+    parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__.splitlines()[0])
+    parser.add_argument("spec", type=Path, help="path of the current Kenar OpenAPI JSON document")
+    parser.add_argument("--baseline", type=Path, help="the spec whose public names must keep working (0.291's)")
+    parser.add_argument(
+        "--current-date", help="the current spec's date, when its file name does not end -YYYY-MM-DD.json"
+    )
+    parser.add_argument("--notes", type=Path, help="operation notes (default: codegen/operation_notes.toml)")
     parser.add_argument("--out", type=Path, default=REPO, help="root to write into (default: this repo)")
-    parser.add_argument("--check", action="store_true", help="write nothing; fail if --out differs from what would be generated")
+    parser.add_argument(
+        "--check", action="store_true", help="write nothing; fail if --out differs from what would be generated"
+    )
     args = parser.parse_args(argv)
-    for warning in spec.load(args.spec).warnings:
+    try:
+        loaded = merge.load(args.spec, args.baseline, args.current_date, args.notes)
+    except (OSError, ValueError, ImportError, spec.SpecError) as exc:  # json and notes errors are ValueErrors
+        print(f"python -m codegen: {exc}", file=sys.stderr)
+        return 2
+    for warning in loaded.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if args.check:
-        problems = diff_against(args.spec, args.out)
+        problems = diff_against(loaded, args.out)
         for line in problems:
             print(line)
         print("generated code is up to date" if not problems else f"{len(problems)} generated files are stale")
         return 1 if problems else 0
-    loaded = spec.load(args.spec)
     written = render.write_all(loaded, args.out)
     print(f"wrote {len(written)} files for {len(loaded.operations)} operations and {len(loaded.models)} models")
     return 0

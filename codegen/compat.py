@@ -391,6 +391,19 @@ def shapes_of(doc: Mapping[str, Any]) -> Dict[str, SchemaShape]:
     return result
 
 
+def _error_answer_schemas(doc: Mapping[str, Any]) -> Set[str]:
+    """The schemas any answer of any operation names (error answers included)."""
+    found: Set[str] = set()
+    for path_item in (doc.get("paths") or {}).values():
+        for op_doc in (path_item.get(method) for method in HTTP_METHODS):
+            for answer in ((op_doc or {}).get("responses") or {}).values():
+                media = (_resolve(doc, answer).get("content") or {}).get("application/json") or {}
+                name = _ref_name(media.get("schema") or {})
+                if name:
+                    found.add(name)
+    return found
+
+
 def schema_usage(doc: Mapping[str, Any]) -> Dict[str, Set[str]]:
     """Schema name -> ``{"request", "response"}``: where it travels, following references."""
     schemas = _schemas(doc)
@@ -401,17 +414,7 @@ def schema_usage(doc: Mapping[str, Any]) -> Dict[str, Set[str]]:
             roots["request"].update(_REF_IN_TYPE.findall(op.body_type))
         if op.response_schema:
             roots["response"].add(op.response_schema)
-    # every error answer is a response too
-    for path_item in (doc.get("paths") or {}).values():
-        for method in HTTP_METHODS:
-            op_doc = path_item.get(method)
-            if op_doc is None:
-                continue
-            for answer in (op_doc.get("responses") or {}).values():
-                media = (_resolve(doc, answer).get("content") or {}).get("application/json") or {}
-                found = _ref_name(media.get("schema") or {})
-                if found:
-                    roots["response"].add(found)
+    roots["response"].update(_error_answer_schemas(doc))  # every error answer is a response too
     usage: Dict[str, Set[str]] = {}
     for direction, names in roots.items():
         stack = [n for n in names if n in schemas]
@@ -644,50 +647,70 @@ def _diff_shapes(
     return tuple(changes), (), (), compatible
 
 
-def compare_schemas(baseline: Mapping[str, Any], current: Mapping[str, Any]) -> SchemaComparison:
-    """Match every baseline schema to its current counterpart: by name, then by shape."""
-    old_shapes, new_shapes = shapes_of(baseline), shapes_of(current)
-    old_sites, new_sites = _sites(baseline, old_shapes), _sites(current, new_shapes)
-    mapping: Dict[str, str] = {n: n for n in old_shapes if n in new_shapes}
-    how: Dict[str, Tuple[str, Tuple[str, ...], Tuple[str, ...]]] = {n: ("same name", (), ()) for n in mapping}
+_Scored = Dict[Tuple[str, str], Tuple[float, Tuple[str, ...], float]]
 
-    def shared(old: str, new: str) -> Tuple[str, ...]:
+
+class _SchemaMatcher:
+    """The state of matching baseline schemas to current ones (see :func:`compare_schemas`)."""
+
+    def __init__(self, baseline: Mapping[str, Any], current: Mapping[str, Any]) -> None:
+        self.old_shapes, self.new_shapes = shapes_of(baseline), shapes_of(current)
+        self.old_sites, self.new_sites = _sites(baseline, self.old_shapes), _sites(current, self.new_shapes)
+        self.mapping: Dict[str, str] = {n: n for n in self.old_shapes if n in self.new_shapes}
+        self.how: Dict[str, Tuple[str, Tuple[str, ...], Tuple[str, ...]]] = {
+            n: ("same name", (), ()) for n in self.mapping
+        }
+        self.ambiguous: Dict[str, Tuple[str, ...]] = {}
+
+    def shared(self, old: str, new: str) -> Tuple[str, ...]:
+        """Use sites the two schemas share (fields of already matched parents, bodies, answers)."""
         mapped: Set[Tuple[str, ...]] = set()
-        for site in old_sites.get(old, set()):
+        for site in self.old_sites.get(old, set()):
             if site[0] == "field":
-                parent = mapping.get(site[1])
+                parent = self.mapping.get(site[1])
                 if parent is not None:
                     mapped.add(("field", parent, site[2]))
             else:
                 mapped.add(site)
-        return tuple(sorted(" ".join(s[1:]) for s in mapped & new_sites.get(new, set())))
+        return tuple(sorted(" ".join(s[1:]) for s in mapped & self.new_sites.get(new, set())))
 
-    ambiguous: Dict[str, Tuple[str, ...]] = {}
-    while True:
-        free_old = [n for n in sorted(old_shapes) if n not in mapping and n not in ambiguous and old_shapes[n].is_model]
-        taken = set(mapping.values())
-        free_new = [n for n in sorted(new_shapes) if n not in taken and new_shapes[n].is_model]
-        # (score, shared sites, name similarity) for every plausible pair
-        scored: Dict[Tuple[str, str], Tuple[float, Tuple[str, ...], float]] = {}
+    def scored(self) -> _Scored:
+        """(score, shared sites, name similarity) for every plausible pair of unmatched schemas."""
+        free_old = [
+            n
+            for n in sorted(self.old_shapes)
+            if n not in self.mapping and n not in self.ambiguous and self.old_shapes[n].is_model
+        ]
+        taken = set(self.mapping.values())
+        free_new = [n for n in sorted(self.new_shapes) if n not in taken and self.new_shapes[n].is_model]
+        scored: _Scored = {}
         for o in free_old:
             for n in free_new:
-                score = shape_similarity(old_shapes[o], new_shapes[n], mapping)
-                if score <= 0:
-                    continue
-                sites = shared(o, n)
-                names = name_similarity(o, n)
-                tiny = len(old_shapes[o].properties) + len(old_shapes[o].enum_values) < 2
-                if score == 1.0 and tiny and not sites and names < NAME_SIMILARITY_FLOOR:
-                    continue  # a one-field or one-value shape alone proves nothing
-                if score < 1.0 and (score < SIMILARITY_THRESHOLD or (not sites and names < NAME_SIMILARITY_FLOOR)):
-                    continue
-                scored[(o, n)] = (score, sites, names)
-        if not scored:
-            break
+                entry = self.score(o, n)
+                if entry is not None:
+                    scored[(o, n)] = entry
+        return scored
 
-        def rank(
-            pair: Tuple[str, str], scored: Dict[Tuple[str, str], Tuple[float, Tuple[str, ...], float]] = scored
-        ) -> Tuple[float, int, float]:
+    def score(self, o: str, n: str) -> Optional[Tuple[float, Tuple[str, ...], float]]:
+        score = shape_similarity(self.old_shapes[o], self.new_shapes[n], self.mapping)
+        if score <= 0:
+            return None
+        sites = self.shared(o, n)
+        names = name_similarity(o, n)
+        tiny = len(self.old_shapes[o].properties) + len(self.old_shapes[o].enum_values) < 2
+        if score == 1.0 and tiny and not sites and names < NAME_SIMILARITY_FLOOR:
+            return None  # a one-field or one-value shape alone proves nothing
+        if score < 1.0 and (score < SIMILARITY_THRESHOLD or (not sites and names < NAME_SIMILARITY_FLOOR)):
+            return None
+        return (score, sites, names)
+
+    def step(self) -> bool:
+        """Take the best pair (or mark a tie as ambiguous); False when no pair is left."""
+        scored = self.scored()
+        if not scored:
+            return False
+
+        def rank(pair: Tuple[str, str]) -> Tuple[float, int, float]:
             score, sites, names = scored[pair]
             return (score, len(sites), names)
 
@@ -699,43 +722,50 @@ def compare_schemas(baseline: Mapping[str, Any], current: Mapping[str, Any]) -> 
         )
         if any(rank((o, m)) == rank(best_pair) for m in alternatives):
             # a true tie: nothing is chosen; the dropped record lists the candidates
-            ambiguous[o] = tuple(sorted(alternatives + (n,)))
-            continue
+            self.ambiguous[o] = tuple(sorted(alternatives + (n,)))
+            return True
         rivals = [p for (p, m) in scored if m == n and p != o and rank((p, m)) == rank(best_pair)]
         if rivals:
             # two old schemas fit one new schema equally well: neither is chosen
             for p in [o, *rivals]:
-                ambiguous[p] = (n,)
-            continue
+                self.ambiguous[p] = (n,)
+            return True
         score, sites, names = scored[best_pair]
         evidence = tuple(f"also used as {s}" for s in sites) + (f"name similarity {names:.2f}",)
-        mapping[o] = n
-        how[o] = ("identical shape" if score == 1.0 else "similar shape", evidence, alternatives)
+        self.mapping[o] = n
+        self.how[o] = ("identical shape" if score == 1.0 else "similar shape", evidence, alternatives)
+        return True
 
-    changes: List[SchemaChange] = []
-    for o in sorted(old_shapes):
-        old = old_shapes[o]
-        if o not in mapping:
-            alternatives = ambiguous.get(o, ())
-            changes.append(SchemaChange(old, None, "dropped", 0.0, compatible=False, alternatives=alternatives))
-            continue
-        new = new_shapes[mapping[o]]
-        fields, added, removed, compatible = _diff_shapes(old, new, mapping)
-        match, evidence, alternatives = how[o]
+    def change(self, o: str) -> SchemaChange:
+        old = self.old_shapes[o]
+        if o not in self.mapping:
+            alternatives = self.ambiguous.get(o, ())
+            return SchemaChange(old, None, "dropped", 0.0, compatible=False, alternatives=alternatives)
+        new = self.new_shapes[self.mapping[o]]
+        fields, added, removed, compatible = _diff_shapes(old, new, self.mapping)
+        match, evidence, alternatives = self.how[o]
         if match == "same name" and old.kind == new.kind and not old.is_model:
             similarity = 1.0
         else:
-            similarity = shape_similarity(old, new, mapping) if old.is_model else 0.0
-        changes.append(
-            SchemaChange(
-                old, new, match, round(similarity, 3), fields, added, removed, compatible, alternatives, evidence
-            )
+            similarity = shape_similarity(old, new, self.mapping) if old.is_model else 0.0
+        return SchemaChange(
+            old, new, match, round(similarity, 3), fields, added, removed, compatible, alternatives, evidence
         )
-    matched_new = set(mapping.values())
-    for n in sorted(new_shapes):
-        if n not in matched_new:
-            changes.append(SchemaChange(None, new_shapes[n], "added", 0.0))
-    return SchemaComparison(tuple(changes), dict(sorted(mapping.items())))
+
+
+def compare_schemas(baseline: Mapping[str, Any], current: Mapping[str, Any]) -> SchemaComparison:
+    """Match every baseline schema to its current counterpart: by name, then by shape."""
+    matcher = _SchemaMatcher(baseline, current)
+    while matcher.step():
+        pass
+    changes = [matcher.change(o) for o in sorted(matcher.old_shapes)]
+    matched_new = set(matcher.mapping.values())
+    changes += [
+        SchemaChange(None, matcher.new_shapes[n], "added", 0.0)
+        for n in sorted(matcher.new_shapes)
+        if n not in matched_new
+    ]
+    return SchemaComparison(tuple(changes), dict(sorted(matcher.mapping.items())))
 
 
 # ============================================================================ operation changes
@@ -809,6 +839,27 @@ def operation_changes(
                 "name",
             )
         )
+    out += _parameter_changes(old, new, mapping)
+    out += _payload_changes(
+        "request body", old.body_schema, new.body_schema, old.body_type, new.body_type, {"request"}, schemas
+    )
+    if old.body_type is not None and new.body_type is not None and new.body_required and not old.body_required:
+        out.append(Change("request body", "now_required", True))
+    out += _payload_changes(
+        "response",
+        old.response_schema,
+        new.response_schema,
+        f"ref:{old.response_schema}" if old.response_schema else None,
+        f"ref:{new.response_schema}" if new.response_schema else None,
+        {"response"},
+        schemas,
+    )
+    out += _access_changes(old, new)
+    return tuple(out)
+
+
+def _parameter_changes(old: OperationInfo, new: OperationInfo, mapping: Mapping[str, str]) -> List[Change]:
+    out: List[Change] = []
     old_params = {(p.location, p.name): p for p in old.params}
     new_params = {(p.location, p.name): p for p in new.params}
     for key in sorted(set(old_params) | set(new_params)):
@@ -825,20 +876,12 @@ def operation_changes(
                 out.append(Change(subject, "now_required", True))
             elif a.required and not b.required:
                 out.append(Change(subject, "now_optional", False))
-    out += _payload_changes(
-        "request body", old.body_schema, new.body_schema, old.body_type, new.body_type, {"request"}, schemas
-    )
-    if old.body_type is not None and new.body_type is not None and new.body_required and not old.body_required:
-        out.append(Change("request body", "now_required", True))
-    out += _payload_changes(
-        "response",
-        old.response_schema,
-        new.response_schema,
-        f"ref:{old.response_schema}" if old.response_schema else None,
-        f"ref:{new.response_schema}" if new.response_schema else None,
-        {"response"},
-        schemas,
-    )
+    return out
+
+
+def _access_changes(old: OperationInfo, new: OperationInfo) -> List[Change]:
+    """Scopes, permissions and deprecation."""
+    out: List[Change] = []
     for scope in sorted(set(new.oauth_scopes) - set(old.oauth_scopes)):
         out.append(Change(f"OAuth scope {scope}", "added", True, "a token must now carry it"))
     for scope in sorted(set(old.oauth_scopes) - set(new.oauth_scopes)):
@@ -851,7 +894,7 @@ def operation_changes(
         out.append(Change("operation", "deprecated", False, "still served; plan to move off it"))
     elif old.deprecated and not new.deprecated:
         out.append(Change("operation", "undeprecated", False))
-    return tuple(out)
+    return out
 
 
 def _payload_changes(
@@ -947,8 +990,34 @@ def compare(
     old_ops, new_ops = operations_of(baseline), operations_of(current)
     schemas = compare_schemas(baseline, current)
     old_shapes, new_shapes = shapes_of(baseline), shapes_of(current)
+    overrides = _overrides(replacements or {}, old_ops, new_ops)
+    matches: List[OperationMatch] = []
+    for identity in sorted(set(old_ops) | set(new_ops)):
+        old, new = old_ops.get(identity), new_ops.get(identity)
+        if old is not None and new is not None:
+            matches.append(
+                OperationMatch(identity, old, new, changes=operation_changes(old, new, schemas, old_shapes, new_shapes))
+            )
+        elif old is not None:
+            matches.append(_removed_match(old, old_ops, new_ops, overrides))
+        else:
+            matches.append(OperationMatch(identity, None, new))
+    return Comparison(
+        tuple(matches),
+        schemas,
+        {k: frozenset(v) for k, v in sorted(schema_usage(baseline).items())},
+        {k: frozenset(v) for k, v in sorted(schema_usage(current).items())},
+    )
+
+
+def _overrides(
+    replacements: Mapping[str, Optional[str]],
+    old_ops: Mapping[Identity, OperationInfo],
+    new_ops: Mapping[Identity, OperationInfo],
+) -> Dict[Identity, Optional[Identity]]:
+    """The explicit replacements as identities, each checked against the two documents."""
     overrides: Dict[Identity, Optional[Identity]] = {}
-    for key, target in (replacements or {}).items():
+    for key, target in replacements.items():
         identity = parse_identity(key)
         if identity not in old_ops or identity in new_ops:
             raise CompatError(f"replacement given for {key!r}, which is not an operation only in the baseline")
@@ -959,43 +1028,34 @@ def compare(
         if target_identity not in new_ops:
             raise CompatError(f"replacement {target!r} for {key!r} is not an operation of the current spec")
         overrides[identity] = target_identity
-    matches: List[OperationMatch] = []
-    for identity in sorted(set(old_ops) | set(new_ops)):
-        old, new = old_ops.get(identity), new_ops.get(identity)
-        if old is not None and new is not None:
-            matches.append(
-                OperationMatch(identity, old, new, changes=operation_changes(old, new, schemas, old_shapes, new_shapes))
-            )
-        elif old is not None:
-            replacement, candidates = find_replacement(old, new_ops)
-            decided_by = replacement.rule if replacement else ("ambiguous" if candidates else "no rule matched")
-            if identity in overrides:
-                wanted = overrides[identity]
-                derived = replacement.identity if replacement else None
-                agrees = (
-                    "derivation agrees"
-                    if derived == wanted
-                    else f"derived: {identity_key(derived) if derived else 'none'}"
-                )
-                decided_by = f"override ({agrees})"
-                replacement, candidates = None, ()
-                if wanted is not None:
-                    op = new_ops[wanted]
-                    replacement = Replacement(op.identity, op.operation_id, op.method_name, decided_by)
-            if replacement is not None:
-                known = old_ops.get(replacement.identity)
-                replacement = dataclasses.replace(
-                    replacement, baseline_method_name=known.method_name if known else None
-                )
-            matches.append(OperationMatch(identity, old, None, replacement, candidates, decided_by=decided_by))
-        else:
-            matches.append(OperationMatch(identity, None, new))
-    return Comparison(
-        tuple(matches),
-        schemas,
-        {k: frozenset(v) for k, v in sorted(schema_usage(baseline).items())},
-        {k: frozenset(v) for k, v in sorted(schema_usage(current).items())},
-    )
+    return overrides
+
+
+def _removed_match(
+    old: OperationInfo,
+    old_ops: Mapping[Identity, OperationInfo],
+    new_ops: Mapping[Identity, OperationInfo],
+    overrides: Mapping[Identity, Optional[Identity]],
+) -> OperationMatch:
+    """A baseline-only operation and its replacement: derived, or given explicitly (which wins)."""
+    identity = old.identity
+    replacement, candidates = find_replacement(old, new_ops)
+    decided_by = replacement.rule if replacement else ("ambiguous" if candidates else "no rule matched")
+    if identity in overrides:
+        wanted = overrides[identity]
+        derived = replacement.identity if replacement else None
+        agrees = (
+            "derivation agrees" if derived == wanted else f"derived: {identity_key(derived) if derived else 'none'}"
+        )
+        decided_by = f"override ({agrees})"
+        replacement, candidates = None, ()
+        if wanted is not None:
+            op = new_ops[wanted]
+            replacement = Replacement(op.identity, op.operation_id, op.method_name, decided_by)
+    if replacement is not None:
+        known = old_ops.get(replacement.identity)
+        replacement = dataclasses.replace(replacement, baseline_method_name=known.method_name if known else None)
+    return OperationMatch(identity, old, None, replacement, candidates, decided_by=decided_by)
 
 
 # ============================================================================ helpers

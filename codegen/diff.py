@@ -247,6 +247,10 @@ def _usage(c: Comparison, change: SchemaChange) -> List[str]:
 
 
 def _schemas(c: Comparison) -> List[str]:
+    return _renamed_schemas(c) + _changed_schemas(c) + _enum_changes(c) + _dropped_schemas(c) + _added_schemas(c)
+
+
+def _renamed_schemas(c: Comparison) -> List[str]:
     s = c.schemas
     out = ["## Schemas renamed", ""]
     if s.renamed:
@@ -286,7 +290,12 @@ def _schemas(c: Comparison) -> List[str]:
                 ) + [""]
     else:
         out += ["None.", ""]
-    out += ["## Schemas changed", ""]
+    return out
+
+
+def _changed_schemas(c: Comparison) -> List[str]:
+    s = c.schemas
+    out = ["## Schemas changed", ""]
     changed = s.with_status("changed")
     if changed:
         for x in changed:
@@ -297,7 +306,12 @@ def _schemas(c: Comparison) -> List[str]:
             ) + [""]
     else:
         out += ["None.", ""]
-    out += ["## Enum values added and removed", ""]
+    return out
+
+
+def _enum_changes(c: Comparison) -> List[str]:
+    s = c.schemas
+    out = ["## Enum values added and removed", ""]
     enums = [x for x in s.changes if x.enum_added or x.enum_removed]
     if enums:
         rows = [
@@ -312,7 +326,12 @@ def _schemas(c: Comparison) -> List[str]:
         out += _table(["enum", "added", "removed", "breaking"], rows) + [""]
     else:
         out += ["None.", ""]
-    out += ["## Schemas dropped", ""]
+    return out
+
+
+def _dropped_schemas(c: Comparison) -> List[str]:
+    s = c.schemas
+    out = ["## Schemas dropped", ""]
     if s.dropped:
         rows = []
         for x in s.dropped:
@@ -324,7 +343,12 @@ def _schemas(c: Comparison) -> List[str]:
         out += _table(["schema", "kind", "class", "was used in", "note", "breaking"], rows) + [""]
     else:
         out += ["None.", ""]
-    out += ["## Schemas added", ""]
+    return out
+
+
+def _added_schemas(c: Comparison) -> List[str]:
+    s = c.schemas
+    out = ["## Schemas added", ""]
     if s.added:
         rows = []
         for x in s.added:

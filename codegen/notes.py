@@ -81,43 +81,50 @@ def parse_notes(raw: Mapping[str, Any], where: str = "notes") -> Dict[Identity, 
     """Check the decoded TOML document and turn it into records."""
     notes: Dict[Identity, OperationNote] = {}
     for key, entry in raw.items():
-        label = f"{where}: [{key!r}]"
-        try:
-            identity = parse_identity(key)
-        except CompatError as exc:
-            raise NotesError(f"{label}: {exc}") from None
-        if identity_key(identity) != key:
-            raise NotesError(f"{label}: write the key as {identity_key(identity)!r}")
-        if not isinstance(entry, Mapping):
-            raise NotesError(f"{label}: expected a table with summary and note")
-        unknown = sorted(set(entry) - _KEYS)
-        if unknown:
-            raise NotesError(f"{label}: unknown keys {unknown}; allowed: {sorted(_KEYS)}")
-        for field in ("summary", "note"):
-            value = entry.get(field)
-            if not isinstance(value, str) or not value.strip():
-                raise NotesError(f"{label}: {field} must be a non-empty string")
-        summary = entry["summary"].strip()
-        if "\n" in summary or len(summary) > SUMMARY_MAX:
-            raise NotesError(f"{label}: summary must be one line of at most {SUMMARY_MAX} characters")
-        note = " ".join(entry["note"].split())
-        replacement: Optional[Identity] = None
-        no_replacement = False
-        if "replacement" in entry:
-            value = entry["replacement"]
-            if not isinstance(value, str):
-                raise NotesError(f'{label}: replacement must be a string (an identity, or "" for none)')
-            if value.strip():
-                try:
-                    replacement = parse_identity(value)
-                except CompatError as exc:
-                    raise NotesError(f"{label}: replacement: {exc}") from None
-                if replacement == identity:
-                    raise NotesError(f"{label}: an operation cannot replace itself")
-            else:
-                no_replacement = True
-        notes[identity] = OperationNote(identity, summary, note, replacement, no_replacement)
+        note = _parse_entry(key, entry, f"{where}: [{key!r}]")
+        notes[note.identity] = note
     return dict(sorted(notes.items()))
+
+
+def _parse_entry(key: str, entry: Any, label: str) -> OperationNote:
+    try:
+        identity = parse_identity(key)
+    except CompatError as exc:
+        raise NotesError(f"{label}: {exc}") from None
+    if identity_key(identity) != key:
+        raise NotesError(f"{label}: write the key as {identity_key(identity)!r}")
+    if not isinstance(entry, Mapping):
+        raise NotesError(f"{label}: expected a table with summary and note")
+    unknown = sorted(set(entry) - _KEYS)
+    if unknown:
+        raise NotesError(f"{label}: unknown keys {unknown}; allowed: {sorted(_KEYS)}")
+    for field in ("summary", "note"):
+        value = entry.get(field)
+        if not isinstance(value, str) or not value.strip():
+            raise NotesError(f"{label}: {field} must be a non-empty string")
+    summary = entry["summary"].strip()
+    if "\n" in summary or len(summary) > SUMMARY_MAX:
+        raise NotesError(f"{label}: summary must be one line of at most {SUMMARY_MAX} characters")
+    note = " ".join(entry["note"].split())
+    if "replacement" not in entry:
+        return OperationNote(identity, summary, note)
+    replacement = _parse_replacement(entry["replacement"], identity, label)
+    return OperationNote(identity, summary, note, replacement, replacement is None)
+
+
+def _parse_replacement(value: Any, identity: Identity, label: str) -> Optional[Identity]:
+    """The identity a ``replacement`` names, or None for ``""`` (explicitly none)."""
+    if not isinstance(value, str):
+        raise NotesError(f'{label}: replacement must be a string (an identity, or "" for none)')
+    if not value.strip():
+        return None
+    try:
+        replacement = parse_identity(value)
+    except CompatError as exc:
+        raise NotesError(f"{label}: replacement: {exc}") from None
+    if replacement == identity:
+        raise NotesError(f"{label}: an operation cannot replace itself")
+    return replacement
 
 
 def missing_notes(notes: Mapping[Identity, OperationNote], identities: Iterable[Identity]) -> List[str]:

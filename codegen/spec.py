@@ -75,6 +75,10 @@ class Field:
     wire: str
     type: TypeRef
     required: bool
+    #: required by the current spec, generated optional because the baseline did not require it
+    api_required: bool = False
+    #: a baseline field the current spec dropped, kept (optional) so 0.291 code still sets it
+    legacy: bool = False
 
 
 @dataclass
@@ -84,6 +88,12 @@ class Model:
     module: str
     fields: List[Field]
     enum_values: Optional[List[str]] = None  # set for enums
+    #: set on a baseline class kept importable as another name of a current class: (class, module)
+    alias_of: Optional[Tuple[str, str]] = None
+    #: the baseline's model kept as it was (its schema is not in the current spec, or changed shape)
+    legacy: bool = False
+    #: enum values the baseline had and the current spec dropped (kept, so 0.291 code still finds them)
+    legacy_values: List[str] = field(default_factory=list)
 
     @property
     def is_enum(self) -> bool:
@@ -120,6 +130,10 @@ class Operation:
     deprecated: bool = False
     #: (token argument, items field, next-token field) when the operation pages
     paging: Optional[Tuple[str, str, str]] = None
+    note: str = ""  #: our own words about the operation (codegen/operation_notes.toml)
+    removed_in: Optional[str] = None  #: date of the first spec without the operation
+    replacement: Optional[str] = None  #: method to call instead (deprecated operations)
+    added_in: Optional[str] = None  #: date of the current spec, for operations the baseline lacks
 
 
 @dataclass
@@ -144,6 +158,11 @@ class Spec:
     references: Dict[str, Set[str]] = field(default_factory=dict)
     #: things the reader accepted but a person should look at (the CLI prints them)
     warnings: List[str] = field(default_factory=list)
+    date: str = ""  #: the spec's date (YYYY-MM-DD), from its file name or given
+    #: the baseline whose public names are kept: (file name, sha256, date or "")
+    baseline: Optional[Tuple[str, str, str]] = None
+    #: further generated pages, path -> text (docs/api-changes.md when there is a baseline)
+    extra_files: Dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.class_modules = {m.cls: m.module for m in self.models}

@@ -10,6 +10,9 @@ by module and class and imported only when the operation is first used.
 from __future__ import annotations
 
 import importlib
+import os
+import sys
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Dict, NamedTuple, Optional, Tuple
 
@@ -19,6 +22,8 @@ QUERY = "query"
 BODY = "body"
 
 _MODELS_PACKAGE = "kenar_api_client.models"
+#: where the generated API classes live (frames there are skipped when pointing a warning at its caller)
+_API_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "api") + os.sep
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,12 @@ class Operation:
     idempotency_field: Optional[str] = None
     #: set when the operation pages (a token argument in, a list and a next token out)
     paging: Optional[Paging] = None
+    summary: str = ""  #: one line of our own words about the operation (codegen/operation_notes.toml)
+    #: True when the operation is deprecated: gone from the current Kenar spec (``removed_in``), or
+    #: marked so by the spec; calling it sends what it always sent, with a DeprecationWarning
+    deprecated: bool = False
+    removed_in: Optional[str] = None  #: date (YYYY-MM-DD) of the first Kenar spec without the operation
+    replacement: Optional[str] = None  #: method name to call instead, when the current spec has one
     _cache: Dict[str, Any] = field(default_factory=dict, compare=False, repr=False, hash=False)
 
     @property
@@ -99,6 +110,31 @@ class Operation:
             cls = load_model(param.type, param.module) if param and param.module else None
             self._cache["body"] = cls
             return cls
+
+
+def deprecation_message(op: Operation) -> str:
+    """What the DeprecationWarning of a deprecated operation says."""
+    if op.removed_in is None:
+        text = f"{op.api}.{op.name} is deprecated by the Kenar API ({op.method} {op.path})."
+    else:
+        text = f"{op.api}.{op.name} ({op.method} {op.path}) is not in the Kenar API spec of {op.removed_in}."
+    if op.replacement:
+        return f"{text} Use {op.api}.{op.replacement} instead."
+    return text + (" It has no replacement." if op.removed_in else "")
+
+
+def warn_deprecated(op: Operation) -> None:
+    """Warn (DeprecationWarning) that ``op`` is deprecated, pointing at the caller's line.
+
+    The warning names the first frame outside the generated API modules, so it points at the
+    program's call whichever of the three methods it used.
+    """
+    frame = sys._getframe(1)
+    level = 2
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_API_DIR):
+        frame = frame.f_back
+        level += 1
+    warnings.warn(deprecation_message(op), DeprecationWarning, stacklevel=level)
 
 
 def load_model(class_name: str, module: str) -> Any:

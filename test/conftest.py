@@ -22,6 +22,8 @@ from kenar_api_client.testing import MockKenarServer
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 SPEC_PATH = SHARED / "openapi" / "kenar-openapi.json"
+#: the current Kenar spec the package is generated from (SPEC_PATH is the 0.291 baseline whose names it keeps)
+CURRENT_SPEC_PATH = SHARED / "openapi" / "kenar-openapi-2026-08-18.json"
 OFFICIAL_NAMES_PATH = SHARED / "reference" / "official-names.json"
 EVENTS_API_DOC_PATH = SHARED / "reference" / "EventsApi.md"
 
@@ -45,6 +47,17 @@ def spec_path() -> Path:
 @pytest.fixture(scope="session")
 def spec_doc(spec_path: Path) -> Dict[str, Any]:
     return json.loads(spec_path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="session")
+def current_spec_path() -> Path:
+    """The current Kenar spec (2026-08-18) the package is generated from."""
+    return require_shared(CURRENT_SPEC_PATH)
+
+
+@pytest.fixture(scope="session")
+def current_spec_doc(current_spec_path: Path) -> Dict[str, Any]:
+    return json.loads(current_spec_path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
 @pytest.fixture(scope="session")

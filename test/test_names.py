@@ -1,8 +1,10 @@
-"""The public names match the official SDK 0.291.0 (../shared/reference/official-names.json).
+"""The public names of the official SDK 0.291.0 (../shared/reference/official-names.json) all work.
 
 Checked by introspecting the real package: classes, modules, methods and
 their variants, parameter names/order/kind/defaults/types, return types,
-models, and the request-control keywords.
+models, and the request-control keywords.  The package is generated from the
+current Kenar spec (2026-08-18): beyond 0.291's names it has exactly the four
+operations and the classes that spec added; a renamed class answers to both names.
 """
 
 from __future__ import annotations
@@ -25,6 +27,27 @@ from kenar_api_client.rest import RESTResponseType
 
 CONTROL_KEYWORDS = ["_request_timeout", "_request_auth", "_content_type", "_headers", "_host_index"]
 VARIANTS = ("", "_with_http_info", "_without_preload_content")
+#: the operations the 2026-08-18 spec added, by class, named as the official generator names them
+NEW_METHODS = {
+    "AssetsApi": {"assets_get_media_upload_urls"},
+    "FinderApi": {"finder_get_pro_user_profile_image", "finder_get_user_businesses"},
+    "PaymentApi": {"payment_pay_post_promotion"},
+}
+#: 0.291 operations gone from the 2026-08-18 spec -> the method to use instead (None: there is none)
+REMOVED = {
+    "addons_delete_post_addon": "addons_delete_post_addon2",
+    "chat_api_chat_bot_send_message3": "chat_api_chat_bot_send_message",
+    "chat_api_chat_bot_send_message4": "chat_api_chat_bot_send_message2",
+    "chat_api_chat_bot_send_message5": "chat_api_chat_bot_send_message",
+    "events_send_event": None,
+    "finder_get_user": "finder_get_user2",
+    "payment_commit_wallet_transaction": None,
+    "payment_create_wallet_payment": None,
+    "payment_retrieve_wallet_transaction": None,
+    "post_submit_post": "post_submit_post_v2",
+    "semantic_create_user_semantic": "semantic_create_user_semantic2",
+    "semantic_delete_user_semantic": "semantic_delete_user_semantic2",
+}
 
 
 def _official_methods(official: Dict[str, Any]) -> List[Dict[str, Any]]:
@@ -72,7 +95,8 @@ def test_every_api_class_has_exactly_the_official_methods(official_names: Dict[s
     problems = []
     for api in official_names["apis"]:
         cls = getattr(importlib.import_module(api["module"]), api["class"])
-        expected = {m["method"] + suffix for m in api["methods"] for suffix in VARIANTS}
+        methods = {m["method"] for m in api["methods"]} | NEW_METHODS.get(api["class"], set())
+        expected = {name + suffix for name in methods for suffix in VARIANTS}
         public = {name for name, value in vars(cls).items() if not name.startswith("_") and callable(value)}
         if public != expected:
             problems.append(f"{api['class']}: missing {sorted(expected - public)}, extra {sorted(public - expected)}")
@@ -81,7 +105,7 @@ def test_every_api_class_has_exactly_the_official_methods(official_names: Dict[s
 
 def test_operation_table_has_official_http_method_and_path(official_names: Dict[str, Any]) -> None:
     official = _official_methods(official_names)
-    assert {m["method"] for m in official} == set(OPERATIONS)
+    assert {m["method"] for m in official} | set().union(*NEW_METHODS.values()) == set(OPERATIONS)
     problems = []
     for m in official:
         op = OPERATIONS[m["method"]]
@@ -106,6 +130,10 @@ def test_signatures_match_official(official_names: Dict[str, Any]) -> None:
             params = params[1:]
             names = [p.name for p in params]
             want_names = m["positional"] + m["keyword"] + CONTROL_KEYWORDS
+            # the current spec's new optional parameters may follow 0.291's, before the control keywords
+            appended = names[len(m["positional"]) + len(m["keyword"]) : -len(CONTROL_KEYWORDS)]
+            if appended and all(sig.parameters[n].default is None for n in appended):
+                names = [n for n in names if n not in appended]
             if names != want_names:
                 problems.append(f"{name}: parameters {names} != {want_names}")
                 continue
@@ -167,17 +195,21 @@ def test_official_keyword_call_style_is_accepted() -> None:
 def test_models_classes_and_modules(official_names: Dict[str, Any]) -> None:
     expected = {m["class"]: m["module"] for m in official_names["models"]}
     generated = set(models_package.__all__) - {"KenarModel", "KenarEnum"}
-    assert generated == set(expected), (
-        f"missing {sorted(set(expected) - generated)}, extra {sorted(generated - set(expected))}"
-    )
+    assert set(expected) <= generated, f"missing {sorted(set(expected) - generated)}"
     problems = []
+    renamed = 0
     for cls_name, module_name in sorted(expected.items()):
         module = importlib.import_module(module_name)
         cls = getattr(module, cls_name, None)
         if cls is None:
             problems.append(f"{module_name} has no {cls_name}")
             continue
-        if cls.__module__ != module_name:
+        if cls.__name__ != cls_name:  # renamed in the current spec: the 0.291 name is the new class itself
+            renamed += 1
+            if getattr(kenar_api_client, cls.__name__) is not cls or cls.__name__ in expected:
+                problems.append(f"{cls_name} is {cls.__name__}, which is not exported as itself")
+            cls_name = cls.__name__
+        elif cls.__module__ != module_name:
             problems.append(f"{cls_name}.__module__ == {cls.__module__}")
         if not (issubclass(cls, KenarModel) or issubclass(cls, KenarEnum)):
             problems.append(f"{cls_name} is not on the shared base classes")
@@ -187,6 +219,50 @@ def test_models_classes_and_modules(official_names: Dict[str, Any]) -> None:
             if not callable(getattr(cls, method, None)):
                 problems.append(f"{cls_name}.{method} missing")
     assert not problems, "\n".join(problems)
+    assert renamed == 9  # the schemas the 2026-08-18 spec renamed without changing their shape
+
+
+def test_renamed_classes_are_one_class_under_both_names() -> None:
+    from kenar_api_client.models.google_rpc_status import GoogleRpcStatus
+    from kenar_api_client.models.googlerpc_status import GooglerpcStatus
+
+    assert GooglerpcStatus is GoogleRpcStatus is kenar_api_client.GooglerpcStatus is kenar_api_client.GoogleRpcStatus
+    status = GooglerpcStatus(code=5, message="not found")
+    assert isinstance(status, GoogleRpcStatus) and isinstance(GoogleRpcStatus(code=1), GooglerpcStatus)
+    old_enum = kenar_api_client.EventsRegisterEventSubscriptionRequestEventType
+    assert old_enum is kenar_api_client.RegisterEventSubscriptionRequestEventType
+    assert old_enum.NEW_MESSAGE_ON_POST.value == "NEW_MESSAGE_ON_POST"
+    # a class the current spec dropped keeps its 0.291 shape
+    request = kenar_api_client.PaymentCreateWalletPaymentRequest(amount_rials="1", description="d", redirect_url="u")
+    assert request.to_dict() == {"amount_rials": "1", "description": "d", "redirect_url": "u"}
+
+
+def test_fields_the_current_spec_dropped_or_newly_requires_are_optional() -> None:
+    # dropped from the body in 2026-08-18 (phone, user_id): still settable, still sent
+    body = kenar_api_client.AddonsCreateUserAddonV2Body(phone="09120000000", widgets=[])
+    assert body.to_dict()["phone"] == "09120000000"
+    assert kenar_api_client.ChatAPIChatBotSendMessageBody(user_id="u", text_message="hi").to_dict()["user_id"] == "u"
+    # required by the 2026-08-18 spec only: optional here, so 0.291 code still builds the request
+    fields = kenar_api_client.PostSubmitPostV2Request.model_fields
+    assert "business_token" in fields and not fields["business_token"].is_required()
+
+
+def test_removed_operations_are_deprecated_and_name_their_replacement() -> None:
+    deprecated = {name: op for name, op in OPERATIONS.items() if op.deprecated}
+    # the spec itself marks two (as 0.291's did): deprecated, still in the API
+    assert set(deprecated) == set(REMOVED) | {"post_edit_post", "post_get_image_upload_url"}
+    for name in ("post_edit_post", "post_get_image_upload_url"):
+        assert (OPERATIONS[name].removed_in, OPERATIONS[name].replacement) == (None, None)
+    for name, op in deprecated.items():
+        if name not in REMOVED:
+            continue
+        assert (op.removed_in, op.replacement) == ("2026-08-18", REMOVED[name]), name
+        assert op.replacement is None or not OPERATIONS[op.replacement].deprecated
+        doc = " ".join((inspect.getdoc(getattr(getattr(kenar_api_client, op.api), name)) or "").split())
+        assert "Deprecated: gone from the Kenar API spec of 2026-08-18" in doc, name
+        assert (f"use {op.replacement} instead" in doc) if op.replacement else ("no replacement" in doc), name
+    for name, op in OPERATIONS.items():
+        assert op.summary and len(op.summary) <= 70, name
 
 
 def test_parameter_model_types_live_in_official_modules(official_names: Dict[str, Any]) -> None:
@@ -260,5 +336,30 @@ def test_import_is_lazy() -> None:
         "kenar_api_client.EventsApi\n"
         "assert 'kenar_api_client.api.events_api' in sys.modules\n"
         "assert 'kenar_api_client.models.post_submit_post_request' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_version_and_api_spec_say_what_the_package_is(current_spec_path: Any, spec_path: Any) -> None:
+    import hashlib
+
+    spec = kenar_api_client.API_SPEC
+    assert (spec.date, spec.file) == ("2026-08-18", "kenar-openapi-2026-08-18.json")
+    assert spec.sha256 == hashlib.sha256(current_spec_path.read_bytes()).hexdigest()
+    assert spec.baseline is not None and spec.baseline.file == "kenar-openapi.json"
+    assert spec.baseline.sha256 == hashlib.sha256(spec_path.read_bytes()).hexdigest()
+    # 1.<spec date>.<n>: never an official release number (those are 0.x)
+    major, date, n = kenar_api_client.__version__.split(".")
+    assert (major, date) == ("1", spec.date.replace("-", "")) and n.isdigit()
+    assert "API_SPEC" in kenar_api_client.__all__
+
+
+def test_api_spec_is_imported_lazily() -> None:
+    code = (
+        "import sys, kenar_api_client\n"
+        "assert 'kenar_api_client._api_spec' not in sys.modules\n"
+        "assert kenar_api_client.API_SPEC.date\n"
+        "assert 'kenar_api_client._api_spec' in sys.modules\n"
+        "assert 'kenar_api_client._op_table' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

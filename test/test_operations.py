@@ -149,26 +149,35 @@ def api_for(op: Operation, client: ApiClient) -> Any:
 # ---------------------------------------------------------------------------- all 68 operations
 
 
-def test_the_table_has_68_operations_37_with_oauth() -> None:
-    assert len(OPERATIONS) == 68
-    assert sum(op.needs_oauth for op in OPERATIONS.values()) == 37
+def test_the_table_has_72_operations_12_of_them_removed_from_the_api() -> None:
+    # 0.291's 68 (12 gone from the 2026-08-18 spec, kept deprecated) and the 4 that spec added
+    assert len(OPERATIONS) == 72
+    assert sum(op.removed_in is not None for op in OPERATIONS.values()) == 12
     assert all("APIKey" in op.auth for op in OPERATIONS.values())
 
 
-def test_oauth_exactly_where_the_spec_security_names_it(spec_doc: Dict[str, Any]) -> None:
-    by_id = {op.operation_id: op for op in OPERATIONS.values()}
-    seen = 0
-    for item in spec_doc["paths"].values():
-        for method, raw in item.items():
-            if method == "parameters":
-                continue
-            op = by_id[raw["operationId"]]
-            schemes = {s for req in raw.get("security", spec_doc.get("security", [])) for s in req}
-            assert op.needs_oauth == ("OAuth" in schemes), op.name
-            assert ("APIKey" in op.auth) == ("APIKey" in schemes), op.name
-            assert op.method == method.upper()
-            seen += 1
-    assert seen == 68
+def test_oauth_exactly_where_the_spec_security_names_it(
+    spec_doc: Dict[str, Any], current_spec_doc: Dict[str, Any]
+) -> None:
+    """Each operation's credentials are those of the spec it is generated from: the current one
+    (2026-08-18), or the 0.291 one for the operations the current spec dropped.  Matched by
+    method and path, never by operationId (those moved)."""
+    current = current_spec_doc
+    by_identity = {(op.method, op.path): op for op in OPERATIONS.values()}
+    seen = set()
+    for doc in (current, spec_doc):
+        for path, item in doc["paths"].items():
+            for method, raw in item.items():
+                identity = (method.upper(), path)
+                if method == "parameters" or identity in seen:
+                    continue
+                op = by_identity[identity]
+                schemes = {s for req in raw.get("security", doc.get("security", [])) for s in req}
+                assert op.needs_oauth == ("OAuth" in schemes), op.name
+                assert ("APIKey" in op.auth) == ("APIKey" in schemes), op.name
+                assert (op.removed_in is None) == (doc is current), op.name
+                seen.add(identity)
+    assert len(seen) == 72
 
 
 @pytest.mark.parametrize("name", sorted(OPERATIONS))
@@ -499,3 +508,93 @@ def test_paging_is_detected_from_the_spec() -> None:
 
     paged = {name: op.paging for name, op in OPERATIONS.items() if op.paging is not None}
     assert paged == {"payment_list_transactions": Paging("page_token", "transactions", "next_page_token")}
+
+
+# ---------------------------------------------------------------------------- the current spec's surface
+
+
+def test_the_four_new_operations_end_to_end(
+    server: MockKenarServer, client: ApiClient, current_spec_doc: Dict[str, Any]
+) -> None:
+    """The operations the 2026-08-18 spec added, called as a user would, checked against that spec."""
+    current = current_spec_doc
+    by_id = {raw["operationId"]: (m.upper(), p, raw) for p, item in current["paths"].items() for m, raw in item.items()}
+    finder, assets, payment = (
+        kenar_api_client.FinderApi(client),
+        kenar_api_client.AssetsApi(client),
+        kenar_api_client.PaymentApi(client),
+    )
+    server.respond("finder_get_user_businesses", json={"businesses": [{"business_token": "b1", "user_role": "ROLE_OWNER"}]})
+    businesses = finder.finder_get_user_businesses()
+    assert type(businesses).__name__ == "FinderGetUserBusinessesResponse"
+    assert businesses.businesses is not None and businesses.businesses[0].business_token == "b1"
+    server.respond("finder_get_pro_user_profile_image", json={})
+    assert type(finder.finder_get_pro_user_profile_image()).__name__ == "FinderGetProUserProfileImageResponse"
+    server.respond("assets_get_media_upload_urls", json={})
+    assert type(assets.assets_get_media_upload_urls()).__name__ == "AssetsGetMediaUploadURLsResponse"
+    body = kenar_api_client.PaymentPayPostPromotionBody(
+        id="pay-0001", operation=kenar_api_client.PaymentPromotionOperation.PROMOTION_OPERATION_RENEW, is_personal=True
+    )
+    server.respond("payment_pay_post_promotion", json={"order_id": "o1", "amount_rials": "9007199254740993"})
+    paid = payment.payment_pay_post_promotion("post/1 ۱", body)
+    assert (paid.order_id, paid.amount_rials) == ("o1", "9007199254740993")
+
+    sent = {r.operation: r for r in server.requests}
+    for name, operation_id in (
+        ("finder_get_user_businesses", "Finder_GetUserBusinesses"),
+        ("finder_get_pro_user_profile_image", "Finder_GetProUserProfileImage"),
+        ("assets_get_media_upload_urls", "Assets_GetMediaUploadURLs"),
+        ("payment_pay_post_promotion", "Payment_PayPostPromotion"),
+    ):
+        method, path, raw = by_id[operation_id]
+        req = sent[name]
+        assert req.method == method, name
+        assert req.path == path.replace("{post_token}", "post%2F1%20%DB%B1"), name
+        assert req.raw_query == ""
+        schemes = {s for item in raw.get("security", current.get("security", [])) for s in item}
+        assert ("Authorization" in req.headers) == ("OAuth" in schemes), name
+        assert req.headers["X-API-Key"] == API_KEY
+    assert sent["payment_pay_post_promotion"].body == b'{"id":"pay-0001","is_personal":true,"operation":"PROMOTION_OPERATION_RENEW"}'
+    assert sent["payment_pay_post_promotion"].path_params == {"post_token": "post/1 ۱"}
+    # the mock server checks the new operations like the others: a token is needed where the spec says
+    config = server.configuration()
+    config.access_token = None
+    with ApiClient(config) as no_token:
+        with pytest.raises(kenar_api_client.UnauthorizedException):
+            kenar_api_client.FinderApi(no_token).finder_get_user_businesses()
+    # ... and validates the body against the model (``id`` is required)
+    refused = urllib3.request(
+        "POST",
+        server.url + "/experimental/open-platform/post/t/pay-promotion",
+        body=b'{"operation": "PROMOTION_OPERATION_RENEW"}',
+        headers={"X-API-Key": API_KEY, "Authorization": "Bearer " + TOKEN, "Content-Type": "application/json"},
+    )
+    assert refused.status == 400 and b"id" in refused.data
+
+
+DEPRECATED = sorted(name for name, op in OPERATIONS.items() if op.removed_in is not None)
+
+
+@pytest.mark.parametrize("name", DEPRECATED)
+def test_removed_operations_warn_and_still_send(name: str, server: MockKenarServer, client: ApiClient) -> None:
+    import warnings
+
+    op = OPERATIONS[name]
+    args, kwargs, expect = build_arguments(op)
+    api = api_for(op, client)
+    for suffix in ("", "_with_http_info", "_without_preload_content"):
+        server.reset()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = getattr(api, name + suffix)(*args, **kwargs)
+        if suffix == "_without_preload_content":
+            result.release_conn()
+        assert [w.category for w in caught] == [DeprecationWarning], (name, suffix)
+        message = str(caught[0].message)
+        assert f"{op.api}.{name} ({op.method} {op.path}) is not in the Kenar API spec of 2026-08-18." in message
+        if op.replacement:
+            assert message.endswith(f"Use {op.api}.{op.replacement} instead.")
+        else:
+            assert message.endswith("It has no replacement.")
+        assert caught[0].filename == __file__, "the warning points at the caller's line"
+        assert [(r.operation, r.path) for r in server.requests] == [(name, expect["path"])]

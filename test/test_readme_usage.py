@@ -22,9 +22,10 @@ def test_readme_usage_example_runs(server: MockKenarServer, monkeypatch: pytest.
     monkeypatch.setenv("KENAR_ACCESS_TOKEN", "readme-token")
     exec(compile(source.replace("https://open-api.divar.ir", server.url), "README usage", "exec"), {})
 
-    assert [r.operation for r in server.requests] == ["events_register_event_subscription", "events_send_event"]
-    subscribe, send = server.requests
+    assert [r.operation for r in server.requests] == ["events_register_event_subscription", "finder_get_post"]
+    subscribe, get_post = server.requests
     assert subscribe.json == {"event_type": "NEW_MESSAGE_ON_POST", "event_resource_id": "gZd7omnS"}
-    assert send.query == {"message": "Your report is ready", "target_type": "USER", "target_resource_id": "..."}
+    assert get_post.path == "/v1/open-platform/finder/post/gZd7omnS"
     assert all(r.headers["X-API-Key"] == "readme-key" for r in server.requests)
-    assert all(r.headers["Authorization"] == "Bearer readme-token" for r in server.requests)
+    # the token goes only where OAuth is needed
+    assert subscribe.headers["Authorization"] == "Bearer readme-token" and "Authorization" not in get_post.headers
