@@ -30,8 +30,10 @@ def _cases() -> List[Tuple[str, List[str]]]:
     cases = [
         ("python -c pass", [python, "-c", "pass"]),
         ("python -m kenar_api_client.cli --help", [python, "-m", "kenar_api_client.cli", "--help"]),
-        ("python -m kenar_api_client.cli finder get-post --help",
-         [python, "-m", "kenar_api_client.cli", "finder", "get-post", "--help"]),
+        (
+            "python -m kenar_api_client.cli finder get-post --help",
+            [python, "-m", "kenar_api_client.cli", "finder", "get-post", "--help"],
+        ),
     ]
     script = shutil.which("kenar", path=os.path.dirname(python)) or shutil.which("kenar")
     if script:
@@ -78,8 +80,10 @@ def main() -> None:
             cpu[name].append(c)
     base_wall = statistics.median(wall[cases[0][0]])
     base_cpu = statistics.median(cpu[cases[0][0]])
-    print(f"Python {sys.version.split()[0]} on {sys.platform}, {os.cpu_count()} CPUs, "
-          f"{options.rounds} rounds, medians (ms)")
+    print(
+        f"Python {sys.version.split()[0]} on {sys.platform}, {os.cpu_count()} CPUs, "
+        f"{options.rounds} rounds, medians (ms)"
+    )
     print(f"{'case':58} {'wall':>7} {'+ vs pass':>9} {'cpu':>7} {'+ vs pass':>9}")
     for name, _ in cases:
         w = statistics.median(wall[name])

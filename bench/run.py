@@ -64,8 +64,16 @@ _TITLES = [
     "خدمات لوله‌کشی و تعمیرات ساختمان",
 ]
 _CATEGORIES = [
-    "apartment-sell", "light", "mobile-phones", "furniture-and-home-decore", "jobs",
-    "bicycle", "bags", "tools", "villa-rent", "repair-services",
+    "apartment-sell",
+    "light",
+    "mobile-phones",
+    "furniture-and-home-decore",
+    "jobs",
+    "bicycle",
+    "bags",
+    "tools",
+    "villa-rent",
+    "repair-services",
 ]
 _CITIES = ["tehran", "mashhad", "isfahan", "karaj", "shiraz", "tabriz", "ahvaz", "qom"]
 _ROOMS = ["بدون اتاق", "یک", "دو", "سه", "چهار"]
@@ -157,8 +165,12 @@ def _handle(conn: socket.socket, routes: Dict[bytes, bytes]) -> None:
             if body is None:
                 status, body = b"404 Not Found", b'{"code": 5, "message": "not found", "details": []}'
             conn.sendall(
-                b"HTTP/1.1 " + status + b"\r\nContent-Type: application/json\r\nContent-Length: "
-                + str(len(body)).encode() + b"\r\nConnection: keep-alive\r\n\r\n" + body
+                b"HTTP/1.1 "
+                + status
+                + b"\r\nContent-Type: application/json\r\nContent-Length: "
+                + str(len(body)).encode()
+                + b"\r\nConnection: keep-alive\r\n\r\n"
+                + body
             )
     except OSError:
         return
@@ -254,8 +266,9 @@ class Rounds:
     therefore the median of the per-round ratios, not the ratio of two distant medians.
     """
 
-    def __init__(self, cases: Sequence[Tuple[str, Callable[[], Any]]], calls: int, rounds: int,
-                 collect_each: bool = False) -> None:
+    def __init__(
+        self, cases: Sequence[Tuple[str, Callable[[], Any]]], calls: int, rounds: int, collect_each: bool = False
+    ) -> None:
         for _, fn in cases:  # warm up: connections open, models built, caches filled
             for _ in range(max(3, calls)):
                 fn()
@@ -402,7 +415,9 @@ def bench_calls(host: str, quick: bool) -> Dict[str, Any]:
     search_request = FinderSearchPostsV2Request.model_validate(search_fields)
 
     # raw urllib3 sends exactly the headers the SDK sends (Accept, User-Agent, Content-Type, both credentials)
-    small_headers = dict(client.build_request(OPERATIONS["events_register_event_subscription"], (small_request,)).headers)
+    small_headers = dict(
+        client.build_request(OPERATIONS["events_register_event_subscription"], (small_request,)).headers
+    )
     large_headers = dict(client.build_request(OPERATIONS["finder_search_post_v2"], (search_request,)).headers)
 
     pool = urllib3.PoolManager(retries=False)
@@ -540,10 +555,6 @@ def _table(rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
-def _verdict(value: float, target: float) -> str:
-    return "met" if value <= target else "NOT met"
-
-
 def report(imp: Dict[str, float], calls: Dict[str, Any], mem: Dict[str, Any], import_runs: int) -> str:
     small: Rounds = calls["small"]
     large: Rounds = calls["large"]
@@ -555,69 +566,117 @@ def report(imp: Dict[str, float], calls: Dict[str, Any], mem: Dict[str, Any], im
         f"{os.cpu_count()} CPUs, pydantic {_version('pydantic')}, urllib3 {_version('urllib3')}",
         "",
         f"Import of an installed copy with compiled bytecode (median of {import_runs} fresh interpreters)",
-        _table([
-            ("measure", "value"),
-            ("import kenar_api_client, timed inside the interpreter", f"{imp['in_process_ms']:.1f} ms"),
-            ("  the same from this work tree" + ("" if imp["has_bytecode"] else ", compiling its source (no .pyc)"),
-             f"{imp['source_tree_ms']:.1f} ms"),
-            ("wall time of python -c pass", f"{imp['wall_bare_ms']:.1f} ms"),
-            ("wall time of python -c 'import kenar_api_client'", f"{imp['wall_import_ms']:.1f} ms"),
-            ("  difference (median of the pairs)", f"{wall_delta:.1f} ms"),
-            ("modules the import adds to sys.modules", f"{imp['modules']}"),
-            ("tracemalloc after the import: current / peak",
-             f"{imp['traced_current_mb']:.2f} / {imp['traced_peak_mb']:.2f} MB"),
-            ("RSS growth during the import", f"{imp['rss_delta_mb']:.2f} MB"),
-            ("first use (ApiClient, FinderApi, a response model): time", f"{imp['first_use_ms']:.0f} ms"),
-            ("first use: traced / RSS growth / modules",
-             f"{imp['first_use_traced_mb']:.1f} MB / {imp['first_use_rss_mb']:.1f} MB / {imp['first_use_modules']}"),
-        ]),
+        _table(
+            [
+                ("measure", "value"),
+                ("import kenar_api_client, timed inside the interpreter", f"{imp['in_process_ms']:.1f} ms"),
+                (
+                    "  the same from this work tree"
+                    + ("" if imp["has_bytecode"] else ", compiling its source (no .pyc)"),
+                    f"{imp['source_tree_ms']:.1f} ms",
+                ),
+                ("wall time of python -c pass", f"{imp['wall_bare_ms']:.1f} ms"),
+                ("wall time of python -c 'import kenar_api_client'", f"{imp['wall_import_ms']:.1f} ms"),
+                ("  difference (median of the pairs)", f"{wall_delta:.1f} ms"),
+                ("modules the import adds to sys.modules", f"{imp['modules']}"),
+                (
+                    "tracemalloc after the import: current / peak",
+                    f"{imp['traced_current_mb']:.2f} / {imp['traced_peak_mb']:.2f} MB",
+                ),
+                ("RSS growth during the import", f"{imp['rss_delta_mb']:.2f} MB"),
+                ("first use (ApiClient, FinderApi, a response model): time", f"{imp['first_use_ms']:.0f} ms"),
+                (
+                    "first use: traced / RSS growth / modules",
+                    f"{imp['first_use_traced_mb']:.1f} MB / {imp['first_use_rss_mb']:.1f} MB / {imp['first_use_modules']}",
+                ),
+            ]
+        ),
         "",
         f"Small call: events_register_event_subscription, client CPU per call "
         f"(median of {small.rounds} rounds of {calls['small_calls']} calls)",
-        _table([
-            ("client", "CPU/call", "vs raw"),
-            ("SDK", f"{small.median('sdk') * 1e6:.1f} us", f"{small.ratio('sdk', 'raw'):.3f}x"),
-            ("raw urllib3 + json.dumps / json.loads", f"{small.median('raw') * 1e6:.1f} us", "1.000x"),
-        ]),
+        _table(
+            [
+                ("client", "CPU/call", "vs raw"),
+                ("SDK", f"{small.median('sdk') * 1e6:.1f} us", f"{small.ratio('sdk', 'raw'):.3f}x"),
+                ("raw urllib3 + json.dumps / json.loads", f"{small.median('raw') * 1e6:.1f} us", "1.000x"),
+            ]
+        ),
         "",
         f"Large response: finder_search_post_v2, 1000 posts, {len(make_search_payload()) / 1e3:.0f} kB of JSON, "
         f"client CPU per call (median of {large.rounds} rounds of {calls['large_calls']} calls)",
-        _table([
-            ("client", "CPU/call", "SDK / this"),
-            ("SDK", f"{large.median('sdk') * 1e3:.2f} ms", "1.000x"),
-            ("floor: raw urllib3 + FinderSearchPostV2Response.model_validate_json",
-             f"{large.median('floor') * 1e3:.2f} ms", f"{large.ratio('sdk', 'floor'):.3f}x"),
-            ("raw urllib3 + json.loads", f"{large.median('json') * 1e3:.2f} ms", f"{large.ratio('sdk', 'json'):.2f}x"),
-            ("for reference: raw urllib3 + json.loads + model_validate(dicts)",
-             f"{large.median('walk') * 1e3:.2f} ms", f"{large.ratio('sdk', 'walk'):.2f}x"),
-        ]),
+        _table(
+            [
+                ("client", "CPU/call", "SDK / this"),
+                ("SDK", f"{large.median('sdk') * 1e3:.2f} ms", "1.000x"),
+                (
+                    "floor: raw urllib3 + FinderSearchPostV2Response.model_validate_json",
+                    f"{large.median('floor') * 1e3:.2f} ms",
+                    f"{large.ratio('sdk', 'floor'):.3f}x",
+                ),
+                (
+                    "raw urllib3 + json.loads",
+                    f"{large.median('json') * 1e3:.2f} ms",
+                    f"{large.ratio('sdk', 'json'):.2f}x",
+                ),
+                (
+                    "for reference: raw urllib3 + json.loads + model_validate(dicts)",
+                    f"{large.median('walk') * 1e3:.2f} ms",
+                    f"{large.ratio('sdk', 'walk'):.2f}x",
+                ),
+            ]
+        ),
         "",
         "Memory held by the decoded 1000-post answer (tracemalloc in a fresh interpreter, after gc)",
-        _table([
-            ("decoded as", "held"),
-            ("FinderSearchPostV2Response from bytes (what the SDK returns)", f"{held_mb:.2f} MB"),
-            ("plain dicts from json.loads", f"{mem['dicts']['held'] / 1e6:.2f} MB"),
-            ("for reference: json.loads + model_validate(dicts)", f"{mem['walk']['held'] / 1e6:.2f} MB"),
-        ]),
-        "  where it goes (sys.getsizeof): " + ", ".join(
+        _table(
+            [
+                ("decoded as", "held"),
+                ("FinderSearchPostV2Response from bytes (what the SDK returns)", f"{held_mb:.2f} MB"),
+                ("plain dicts from json.loads", f"{mem['dicts']['held'] / 1e6:.2f} MB"),
+                ("for reference: json.loads + model_validate(dicts)", f"{mem['walk']['held'] / 1e6:.2f} MB"),
+            ]
+        ),
+        "  where it goes (sys.getsizeof): "
+        + ", ".join(
             f"{kind} {size / 1e6:.2f} MB"
             for kind, size in sorted(mem["model"]["parts"].items(), key=lambda item: -item[1])
         ),
         "",
         "Targets (from the performance issue)",
-        _table([
-            ("figure", "measured", "target", "verdict"),
-            ("import (timed inside, or the wall difference if larger)", f"{import_ms:.1f} ms",
-             f"<= {TARGET_IMPORT_MS:.0f} ms", _verdict(import_ms, TARGET_IMPORT_MS)),
-            ("large response: SDK / floor", f"{large.ratio('sdk', 'floor'):.3f}x",
-             f"<= {TARGET_LARGE_VS_FLOOR:.2f}x", _verdict(large.ratio("sdk", "floor"), TARGET_LARGE_VS_FLOOR)),
-            ("large response: SDK / raw json.loads", f"{large.ratio('sdk', 'json'):.2f}x",
-             f"<= {TARGET_LARGE_VS_JSON:.2f}x", _verdict(large.ratio("sdk", "json"), TARGET_LARGE_VS_JSON)),
-            ("small call CPU: SDK / raw", f"{small.ratio('sdk', 'raw'):.3f}x",
-             f"<= {TARGET_SMALL_VS_RAW:.2f}x", _verdict(small.ratio("sdk", "raw"), TARGET_SMALL_VS_RAW)),
-            ("memory held by the 1000-post answer", f"{held_mb:.2f} MB",
-             f"<= {TARGET_HELD_MB:.1f} MB", _verdict(held_mb, TARGET_HELD_MB)),
-        ]),
+        _table(
+            [
+                ("figure", "measured", "target", "verdict"),
+                (
+                    "import (timed inside, or the wall difference if larger)",
+                    f"{import_ms:.1f} ms",
+                    f"<= {TARGET_IMPORT_MS:.0f} ms",
+                    _verdict(import_ms, TARGET_IMPORT_MS),
+                ),
+                (
+                    "large response: SDK / floor",
+                    f"{large.ratio('sdk', 'floor'):.3f}x",
+                    f"<= {TARGET_LARGE_VS_FLOOR:.2f}x",
+                    _verdict(large.ratio("sdk", "floor"), TARGET_LARGE_VS_FLOOR),
+                ),
+                (
+                    "large response: SDK / raw json.loads",
+                    f"{large.ratio('sdk', 'json'):.2f}x",
+                    f"<= {TARGET_LARGE_VS_JSON:.2f}x",
+                    _verdict(large.ratio("sdk", "json"), TARGET_LARGE_VS_JSON),
+                ),
+                (
+                    "small call CPU: SDK / raw",
+                    f"{small.ratio('sdk', 'raw'):.3f}x",
+                    f"<= {TARGET_SMALL_VS_RAW:.2f}x",
+                    _verdict(small.ratio("sdk", "raw"), TARGET_SMALL_VS_RAW),
+                ),
+                (
+                    "memory held by the 1000-post answer",
+                    f"{held_mb:.2f} MB",
+                    f"<= {TARGET_HELD_MB:.1f} MB",
+                    _verdict(held_mb, TARGET_HELD_MB),
+                ),
+            ]
+        ),
     ]
     return "\n".join(out)
 

@@ -21,7 +21,6 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
 
 from codegen.compat import CompatError, Identity, identity_key, parse_identity
 
-
 NOTES_PATH = Path(__file__).resolve().parent / "operation_notes.toml"
 
 #: the longest summary: it must fit a CLI help line

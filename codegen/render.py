@@ -459,8 +459,8 @@ def _docstring(op: Operation) -> List[str]:
         one_line = f'{summary[:-1]}; {facts[0][0].lower()}{facts[0][1:]}"""'
         if len(one_line) <= LINE_LENGTH:
             return [one_line]
-    text = textwrap.wrap(text, LINE_LENGTH - 3, initial_indent=ind, subsequent_indent=ind, break_on_hyphens=False)
-    return [summary, "", *text[:-1], text[-1] + '"""']
+    lines = textwrap.wrap(text, LINE_LENGTH - 3, initial_indent=ind, subsequent_indent=ind, break_on_hyphens=False)
+    return [summary, "", *lines[:-1], lines[-1] + '"""']
 
 
 def _deprecation(op: Operation) -> str:

@@ -175,9 +175,7 @@ class Tour:
         def search() -> None:
             tokens.extend(self.search())
 
-        self.run_step(
-            f"Searching {SEARCH_CATEGORY} posts in {SEARCH_CITY} (FinderApi.finder_search_post_v2)", search
-        )
+        self.run_step(f"Searching {SEARCH_CATEGORY} posts in {SEARCH_CITY} (FinderApi.finder_search_post_v2)", search)
         target = tokens[0] if tokens else MISSING_POST_TOKEN
         self.run_step(
             f"Subscribing to new chat messages on post {target} (EventsApi.events_register_event_subscription)",

@@ -39,11 +39,11 @@ from kenar_api_client._redact import redact_headers
 from kenar_api_client._wire import (
     FORM_CONTENT_TYPE,
     JSON_CONTENT_TYPE,
+    as_text_values,
+    check_headers,
     check_url,
     encode_body,
     form_body,
-    as_text_values,
-    check_headers,
     header_get,
     layer_headers,
     merge_headers,
@@ -191,7 +191,9 @@ class ApiClient:
         return self._policy
 
     # ------------------------------------------------------------------ the operation path
-    def call_operation(self, op: Operation, args: Sequence[Any], options: CallOptions = DEFAULT_OPTIONS) -> ApiResponse[Any]:
+    def call_operation(
+        self, op: Operation, args: Sequence[Any], options: CallOptions = DEFAULT_OPTIONS
+    ) -> ApiResponse[Any]:
         """Send ``op`` with ``args`` (in signature order) and decode the answer."""
         return self._decode(op, self._exchange(op, args, options))
 
@@ -201,17 +203,23 @@ class ApiClient:
         """Send ``op`` and return the unread urllib3 response, whatever its status."""
         return self._exchange(op, args, options, stream=True).response  # type: ignore[return-value]
 
-    def _exchange(self, op: Operation, args: Sequence[Any], options: CallOptions, *, stream: bool = False) -> rest.RESTResponse:
+    def _exchange(
+        self, op: Operation, args: Sequence[Any], options: CallOptions, *, stream: bool = False
+    ) -> rest.RESTResponse:
         request = self.build_request(op, args, options)
         return self._send_authorized(request, options, stream, lambda: self.build_request(op, args, options))
 
-    def build_request(self, op: Operation, args: Sequence[Any], options: CallOptions = DEFAULT_OPTIONS) -> PreparedRequest:
+    def build_request(
+        self, op: Operation, args: Sequence[Any], options: CallOptions = DEFAULT_OPTIONS
+    ) -> PreparedRequest:
         """Check the arguments and build the request; nothing is sent."""
         config = self.configuration
         if len(args) != len(op.params):
             raise ApiTypeError(f"{op.name}() takes {len(op.params)} arguments, got {len(args)}")
         if options.host_index not in (0, None):
-            raise ApiValueError(f"{op.name}(): _host_index must be 0 (the API has one server), got {options.host_index!r}")
+            raise ApiValueError(
+                f"{op.name}(): _host_index must be 0 (the API has one server), got {options.host_index!r}"
+            )
         try:
             template = op._cache["path"]
         except KeyError:
@@ -249,7 +257,9 @@ class ApiClient:
         headers, access_token = self._compose_headers(
             op.auth, options, has_body=body is not None, accept=True, who=op.name + "(): "
         )
-        return PreparedRequest(op.method, url, headers, body, is_idempotent(op.method, idempotency_key_set), access_token)
+        return PreparedRequest(
+            op.method, url, headers, body, is_idempotent(op.method, idempotency_key_set), access_token
+        )
 
     def _base_url(self) -> str:
         config = self.configuration
@@ -376,7 +386,9 @@ class ApiClient:
         response.release()
         return self.send(rebuild(), options, stream=stream)
 
-    def send(self, request: PreparedRequest, options: CallOptions = DEFAULT_OPTIONS, *, stream: bool = False) -> rest.RESTResponse:
+    def send(
+        self, request: PreparedRequest, options: CallOptions = DEFAULT_OPTIONS, *, stream: bool = False
+    ) -> rest.RESTResponse:
         """Send a prepared request, retrying only what is safe to retry.
 
         ``options.timeout`` is the call's ``_request_timeout``; ``stream=True``
@@ -385,7 +397,9 @@ class ApiClient:
         policy = self.retry_policy
         debug = _LOG.isEnabledFor(logging.DEBUG)
         if debug:
-            _LOG.debug("request %s %s headers=%s", request.method, rest.safe_url(request.url), redact_headers(request.headers))
+            _LOG.debug(
+                "request %s %s headers=%s", request.method, rest.safe_url(request.url), redact_headers(request.headers)
+            )
         attempt = 1
         waited = 0.0  # seconds slept between attempts
         started = policy.clock()
@@ -408,7 +422,14 @@ class ApiClient:
                 delay = policy.backoff(attempt)
                 spent = max(waited, policy.clock() - started)
                 if allowed and attempt < policy.max_attempts and spent + delay <= policy.max_total_delay:
-                    _LOG.debug("retry %d of %s %s in %.2fs: %s", attempt, request.method, rest.safe_url(request.url), delay, error)
+                    _LOG.debug(
+                        "retry %d of %s %s in %.2fs: %s",
+                        attempt,
+                        request.method,
+                        rest.safe_url(request.url),
+                        delay,
+                        error,
+                    )
                     policy.sleep(delay)
                     waited += delay
                     attempt += 1
@@ -418,12 +439,19 @@ class ApiClient:
             status = response.status
             if status >= 400 and may_retry_status(status, request.idempotent) and attempt < policy.max_attempts:
                 delay = policy.backoff(attempt)
-                retry_after = parse_retry_after(response.getheader("Retry-After")) if policy.respect_retry_after else None
+                retry_after = (
+                    parse_retry_after(response.getheader("Retry-After")) if policy.respect_retry_after else None
+                )
                 if retry_after is not None:
                     delay = retry_after if retry_after <= policy.retry_after_max else -1.0
                 if 0 <= delay and max(waited, policy.clock() - started) + delay <= policy.max_total_delay:
                     _LOG.debug(
-                        "retry %d of %s %s in %.2fs: status %d", attempt, request.method, rest.safe_url(request.url), delay, status
+                        "retry %d of %s %s in %.2fs: status %d",
+                        attempt,
+                        request.method,
+                        rest.safe_url(request.url),
+                        delay,
+                        status,
                     )
                     response.release()  # give the connection back before waiting
                     policy.sleep(delay)
@@ -475,7 +503,9 @@ class ApiClient:
         if files:
             raise ApiValueError("file uploads are not used by the Kenar API")
         config = self.configuration
-        values = {str(name): str(to_jsonable(value)) for name, value in (path_params or {}).items() if value is not None}
+        values = {
+            str(name): str(to_jsonable(value)) for name, value in (path_params or {}).items() if value is not None
+        }
         url = (_host or config.host) + compile_template(resource_path).expand(values, config.safe_chars_for_path_param)
         if query_params:
             url += "?" + self.parameters_to_url_query(query_params, collection_formats)
@@ -573,7 +603,11 @@ class ApiClient:
 
     def deserialize(self, response_text: str, response_type: str, content_type: Optional[str]) -> Any:
         """Decode ``response_text`` as ``response_type`` ("object", "str", "int", a model name, "List[...]")."""
-        if content_type is not None and "json" not in content_type.lower() and not content_type.startswith("text/plain"):
+        if (
+            content_type is not None
+            and "json" not in content_type.lower()
+            and not content_type.startswith("text/plain")
+        ):
             raise ApiException(status=0, reason=f"Unsupported content type: {content_type}")
         if content_type is not None and content_type.startswith("text/plain"):
             return response_text

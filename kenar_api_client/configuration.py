@@ -16,10 +16,23 @@ import os
 import platform
 import sys
 import threading
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, List, Mapping, Optional, Protocol, Tuple, Union, runtime_checkable
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    ClassVar,
+    Dict,
+    List,
+    Mapping,
+    Optional,
+    Protocol,
+    Tuple,
+    Union,
+    runtime_checkable,
+)
+from urllib.parse import urlsplit
 
 from kenar_api_client._redact import REDACTED, mask
-from urllib.parse import urlsplit
 
 JSON_SCHEMA_VALIDATION_KEYWORDS = {
     "multipleOf",

@@ -334,7 +334,11 @@ _TIME = r"([0-9]{2}):([0-9]{2}):([0-9]{2})"
 # RFC 9110 section 5.6.7: IMF-fixdate, then the obsolete RFC 850 and asctime forms
 _IMF_FIXDATE = re.compile(r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), ([0-9]{2}) " + _MONTH + r" ([0-9]{4}) " + _TIME + " GMT")
 _RFC850_DATE = re.compile(
-    r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), ([0-9]{2})-" + _MONTH + r"-([0-9]{2}) " + _TIME + " GMT"
+    r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), ([0-9]{2})-"
+    + _MONTH
+    + r"-([0-9]{2}) "
+    + _TIME
+    + " GMT"
 )
 _ASCTIME_DATE = re.compile(r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) " + _MONTH + r" ([0-9 ][0-9]) " + _TIME + r" ([0-9]{4})")
 
@@ -359,7 +363,12 @@ def _http_date(value: str, now: float) -> Optional[float]:
             month, day, hour, minute, second, year = match.groups()
     try:
         when = datetime.datetime(
-            int(year), _MONTHS.index(month) + 1, int(day), int(hour), int(minute), int(second),
+            int(year),
+            _MONTHS.index(month) + 1,
+            int(day),
+            int(hour),
+            int(minute),
+            int(second),
             tzinfo=datetime.timezone.utc,
         )
     except ValueError:  # 31 Feb, hour 25...

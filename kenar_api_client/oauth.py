@@ -55,8 +55,8 @@ from typing import (
 )
 from urllib.parse import parse_qs, quote, quote_plus, urlencode, urlsplit
 
-from kenar_api_client._redact import REDACTED
 from kenar_api_client._op_types import UNSET
+from kenar_api_client._redact import REDACTED
 from kenar_api_client.exceptions import ApiValueError, OpenApiException, TransportError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -142,9 +142,7 @@ def _check_scope_part(text: Any, what: str) -> str:
     bad = sorted({ch for ch in text if ch not in _SCOPE_CHARS})
     if bad:
         if any(ch.isspace() for ch in bad):
-            raise OAuthValueError(
-                f"{what} {text!r} contains whitespace; pass each scope as its own item"
-            )
+            raise OAuthValueError(f"{what} {text!r} contains whitespace; pass each scope as its own item")
         raise OAuthValueError(f"{what} {text!r} contains characters a scope cannot have: {bad!r}")
     return text
 
@@ -164,9 +162,7 @@ class Scope:
     def __post_init__(self) -> None:
         _check_scope_part(self.name, "scope name")
         if "." in self.name:
-            raise OAuthValueError(
-                f"scope name {self.name!r} contains '.'; give the resource id as resource_id"
-            )
+            raise OAuthValueError(f"scope name {self.name!r} contains '.'; give the resource id as resource_id")
         if self.resource_id is not None:
             _check_scope_part(self.resource_id, f"resource id of scope {self.name}")
 
@@ -425,7 +421,9 @@ def parse_callback(url_or_query: CallbackInput, expected_state: str) -> str:
         )
     code = params.get("code")
     if not code:
-        raise OAuthError("the callback carries no authorization code: the user did not grant access", error="access_denied")
+        raise OAuthError(
+            "the callback carries no authorization code: the user did not grant access", error="access_denied"
+        )
     return code
 
 
@@ -601,9 +599,7 @@ class OAuthClient:
             timeout=_request_timeout,
         )
 
-    def refresh(
-        self, token_or_refresh_token: Union[OAuthToken, str], *, _request_timeout: Any = UNSET
-    ) -> OAuthToken:
+    def refresh(self, token_or_refresh_token: Union[OAuthToken, str], *, _request_timeout: Any = UNSET) -> OAuthToken:
         """Trade a refresh token for a new pair (both tokens change).
 
         Given an :class:`OAuthToken`, its scope (and its refresh token, should
@@ -613,9 +609,7 @@ class OAuthClient:
         if isinstance(token_or_refresh_token, OAuthToken):
             previous = token_or_refresh_token
             if previous.refresh_token is None:
-                raise OAuthValueError(
-                    "this token has no refresh token; ask for the offline_access scope to get one"
-                )
+                raise OAuthValueError("this token has no refresh token; ask for the offline_access scope to get one")
             refresh_token = previous.refresh_token
         else:
             refresh_token = _check_text(token_or_refresh_token, "refresh_token")
@@ -739,9 +733,7 @@ def _error_from_answer(status: int, reason: Any, data: bytes, hidden: Sequence[s
     )
 
 
-def _token_from_answer(
-    status: int, data: bytes, received_at: datetime, previous: Optional[OAuthToken]
-) -> OAuthToken:
+def _token_from_answer(status: int, data: bytes, received_at: datetime, previous: Optional[OAuthToken]) -> OAuthToken:
     # the body holds credentials: none of it goes into an error message
     payload = _json_object(data)
     if payload is None:

@@ -214,7 +214,9 @@ def _tracked_pool_classes(manager: urllib3.PoolManager) -> Dict[str, Any]:
         if tracked is None:
             base = pool_class.ConnectionCls
             connection_class = type("Kenar" + base.__name__, (_TrackedConnection, base), {})
-            tracked = _TRACKED[pool_class] = type("Kenar" + pool_class.__name__, (pool_class,), {"ConnectionCls": connection_class})
+            tracked = _TRACKED[pool_class] = type(
+                "Kenar" + pool_class.__name__, (pool_class,), {"ConnectionCls": connection_class}
+            )
         classes[scheme] = tracked
     return classes
 
@@ -459,7 +461,9 @@ class RESTClientObject:
                 raise ApiProtocolError(method, safe_url(url), str(error)) from None
             except zlib.error as error:
                 _discard(resp)
-                raise ApiProtocolError(method, safe_url(url), f"the answer's compressed body is corrupt ({error})") from None
+                raise ApiProtocolError(
+                    method, safe_url(url), f"the answer's compressed body is corrupt ({error})"
+                ) from None
             if truncated:
                 _discard(resp)
             return RESTResponse(resp, data, truncated, method, safe_url(url))

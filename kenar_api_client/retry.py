@@ -93,8 +93,7 @@ class RetryPolicy:
                 jitter=bool(getattr(value, "backoff_jitter", 0)),
             )
         raise TypeError(
-            "Configuration.retries must be None, an int, a RetryPolicy or a urllib3.Retry, "
-            f"not {type(value).__name__}"
+            f"Configuration.retries must be None, an int, a RetryPolicy or a urllib3.Retry, not {type(value).__name__}"
         )
 
     def backoff(self, retry_number: int) -> float:

@@ -582,7 +582,9 @@ def _validate(model: Type[M], data: Dict[str, Any], what: str) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise WebhookPayloadError(f"{what} has the wrong shape: {describe_validation_error(exc, root='body')}") from None
+        raise WebhookPayloadError(
+            f"{what} has the wrong shape: {describe_validation_error(exc, root='body')}"
+        ) from None
     except RecursionError:
         raise WebhookPayloadError(f"{what} is nested too deeply") from None
     except (ValueError, TypeError, OverflowError) as exc:

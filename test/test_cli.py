@@ -151,10 +151,14 @@ def test_every_operation_has_a_command_and_none_collide() -> None:
     [
         (["finder", "get-post", "gZd7omnS"], "finder_get_post"),
         (["payment", "list-transactions", "--page-size", "50"], "payment_list_transactions"),
-        (["events", "register-event-subscription", "--json", '{"event_type": "POST_UPDATE"}'],
-         "events_register_event_subscription"),
-        (["chat-api", "conversation-send-message", "CONV_ID", "--json", "@body.json"],
-         "chat_api_conversation_send_message"),
+        (
+            ["events", "register-event-subscription", "--json", '{"event_type": "POST_UPDATE"}'],
+            "events_register_event_subscription",
+        ),
+        (
+            ["chat-api", "conversation-send-message", "CONV_ID", "--json", "@body.json"],
+            "chat_api_conversation_send_message",
+        ),
     ],
 )
 def test_the_issue_examples_parse(argv: List[str], operation: str) -> None:
@@ -181,9 +185,15 @@ def test_every_operation_command_parses_its_required_arguments() -> None:
 def _synthetic(**extra: Any) -> Operation:
     base = OPERATIONS["finder_get_post"]
     op = Operation(
-        name="finder_get_post_old", api="FinderApi", operation_id="Finder_GetPostOld", method="GET",
-        path="/v0/post/{token}", params=(Param("token", PATH, "str", True),), returns="object",
-        returns_module=None, auth=base.auth,
+        name="finder_get_post_old",
+        api="FinderApi",
+        operation_id="Finder_GetPostOld",
+        method="GET",
+        path="/v0/post/{token}",
+        params=(Param("token", PATH, "str", True),),
+        returns="object",
+        returns_module=None,
+        auth=base.auth,
     )
     for key, value in extra.items():
         object.__setattr__(op, key, value)
@@ -203,7 +213,9 @@ def test_deprecated_operations_say_so_and_name_the_replacement() -> None:
 
     from kenar_api_client.cli._ops import add_operation_commands
 
-    parser = argparse.ArgumentParser(prog="kenar finder", formatter_class=lambda prog: argparse.HelpFormatter(prog, width=300))
+    parser = argparse.ArgumentParser(
+        prog="kenar finder", formatter_class=lambda prog: argparse.HelpFormatter(prog, width=300)
+    )
     current = _synthetic(name="finder_get_post_new", operation_id="Finder_GetPostNew")
     add_operation_commands(parser, [old, current])
     text = " ".join(parser.format_help().split())
@@ -333,15 +345,15 @@ def test_transport_errors_exit_3(tmp_path: Path) -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     # nothing listens on the port any more: connection refused
-    env = base_env(tmp_path, KENAR_HOST=f"http://127.0.0.1:{port}", KENAR_API_KEY=API_KEY,
-                   KENAR_ACCESS_TOKEN=ACCESS_TOKEN)
+    env = base_env(
+        tmp_path, KENAR_HOST=f"http://127.0.0.1:{port}", KENAR_API_KEY=API_KEY, KENAR_ACCESS_TOKEN=ACCESS_TOKEN
+    )
     result = kenar_in(["events", "register-event-subscription", "--json", '{"event_type": "POST_UPDATE"}'], env)
     assert result.code == 3, result
     assert result.stderr.startswith("kenar: no answer:") and result.stderr.count("\n") == 1
 
 
-def test_the_body_comes_from_text_a_file_or_stdin(server: MockKenarServer, env: Dict[str, str],
-                                                   tmp_path: Path) -> None:
+def test_the_body_comes_from_text_a_file_or_stdin(server: MockKenarServer, env: Dict[str, str], tmp_path: Path) -> None:
     body = {"event_type": "NEW_MESSAGE_ON_POST", "event_resource_id": "gZd7omnS", "metadata": {"k": "v"}}
     path = tmp_path / "body.json"
     path.write_text(json.dumps(body), encoding="utf-8")
@@ -357,13 +369,16 @@ def test_the_body_comes_from_text_a_file_or_stdin(server: MockKenarServer, env: 
     [
         ("{not json", "--json is not valid JSON: Expecting property name"),
         ("[1, 2]", "--json must be a JSON object (the EventsRegisterEventSubscriptionRequest body), not an array"),
-        ('{"event_type": "POST_UPDATE", "metadata": "text"}',
-         "--json does not fit EventsRegisterEventSubscriptionRequest: metadata: "),
+        (
+            '{"event_type": "POST_UPDATE", "metadata": "text"}',
+            "--json does not fit EventsRegisterEventSubscriptionRequest: metadata: ",
+        ),
         ("@/nonexistent/body.json", "cannot read --json @/nonexistent/body.json"),
     ],
 )
-def test_a_bad_body_is_refused_before_sending(server: MockKenarServer, env: Dict[str, str], value: str,
-                                              message: str) -> None:
+def test_a_bad_body_is_refused_before_sending(
+    server: MockKenarServer, env: Dict[str, str], value: str, message: str
+) -> None:
     result = kenar_in(["events", "register-event-subscription", "--json", value], env)
     assert result.code == 2
     assert result.stderr.startswith("kenar: error: " + message), result
@@ -460,8 +475,9 @@ def test_api_key_file(server: MockKenarServer, tmp_path: Path) -> None:
         ["finder", "get-user2", "--access-token", ACCESS_TOKEN],
     ],
 )
-def test_a_secret_on_the_command_line_is_refused_without_echo(server: MockKenarServer, env: Dict[str, str],
-                                                              argv: List[str]) -> None:
+def test_a_secret_on_the_command_line_is_refused_without_echo(
+    server: MockKenarServer, env: Dict[str, str], argv: List[str]
+) -> None:
     result = kenar_in(argv, env)  # kenar() checks that neither output holds the secret
     assert result.code == 2
     assert "is refused: a secret on the command line is visible" in result.stderr
@@ -490,7 +506,10 @@ def test_ctrl_c_exits_130(server: MockKenarServer, env: Dict[str, str]) -> None:
     server.respond("finder_get_post", fault="hang")
     proc = subprocess.Popen(
         [sys.executable, "-m", "kenar_api_client.cli", "finder", "get-post", "x"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=str(ROOT),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=str(ROOT),
     )
     try:
         deadline = time.monotonic() + 20
@@ -525,9 +544,24 @@ def _follow_consent(url: str) -> str:
 
 
 def _login(server: MockKenarServer, env: Dict[str, str], scopes: Sequence[str]) -> Result:
-    argv = [sys.executable, "-m", "kenar_api_client.cli", "oauth", "login", "--client-id", server.oauth.client_id,
-            "--no-browser", "--port", "0", "--wait", "30",
-            "--authorize-url", server.oauth_authorize_url, "--token-url", server.oauth_token_url]
+    argv = [
+        sys.executable,
+        "-m",
+        "kenar_api_client.cli",
+        "oauth",
+        "login",
+        "--client-id",
+        server.oauth.client_id,
+        "--no-browser",
+        "--port",
+        "0",
+        "--wait",
+        "30",
+        "--authorize-url",
+        server.oauth_authorize_url,
+        "--token-url",
+        server.oauth_token_url,
+    ]
     for scope in scopes:
         argv += ["--scope", scope]
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=str(ROOT))
@@ -551,8 +585,13 @@ def _login(server: MockKenarServer, env: Dict[str, str], scopes: Sequence[str]) 
 def test_oauth_login_token_refresh_and_logout(tmp_path: Path) -> None:
     with MockKenarServer(api_key=API_KEY, require_issued_tokens=True) as server:
         token_file = tmp_path / "private" / "token.json"
-        env = base_env(tmp_path, KENAR_HOST=server.url, KENAR_API_KEY=API_KEY, KENAR_TOKEN_FILE=str(token_file),
-                       KENAR_OAUTH_CLIENT_SECRET=server.oauth.client_secret)
+        env = base_env(
+            tmp_path,
+            KENAR_HOST=server.url,
+            KENAR_API_KEY=API_KEY,
+            KENAR_TOKEN_FILE=str(token_file),
+            KENAR_OAUTH_CLIENT_SECRET=server.oauth.client_secret,
+        )
         login = _login(server, env, ["USER_ID", "offline_access"])
         assert login.code == 0, login
         assert "Logged in. Granted: USER_ID offline_access; with a refresh token." in login.stderr
@@ -606,14 +645,18 @@ def test_oauth_login_default_file_and_refusals(tmp_path: Path) -> None:
         assert denied.code == 1 and "kenar: OAuth: the user refused access" in denied.stderr, denied
         assert json.loads(default.read_text())["token"]["scope"] == "USER_ID"  # the old login is kept
 
-    no_secret = kenar_in(["oauth", "login", "--client-id", "app", "--scope", "USER_ID", "--no-browser"],
-                      base_env(tmp_path))
+    no_secret = kenar_in(
+        ["oauth", "login", "--client-id", "app", "--scope", "USER_ID", "--no-browser"], base_env(tmp_path)
+    )
     assert no_secret.code == 2 and "KENAR_OAUTH_CLIENT_SECRET" in no_secret.stderr
-    bad_scope = kenar_in(["oauth", "login", "--client-id", "app", "--scope", "A B", "--no-browser", "--port", "0"],
-                      base_env(tmp_path, KENAR_OAUTH_CLIENT_SECRET="s"))
+    bad_scope = kenar_in(
+        ["oauth", "login", "--client-id", "app", "--scope", "A B", "--no-browser", "--port", "0"],
+        base_env(tmp_path, KENAR_OAUTH_CLIENT_SECRET="s"),
+    )
     assert bad_scope.code == 2 and "space" in bad_scope.stderr
-    refused = kenar_in(["oauth", "login", "--client-id", "app", "--scope", "USER_ID", "--client-secret", "s3cr3t"],
-                    base_env(tmp_path))
+    refused = kenar_in(
+        ["oauth", "login", "--client-id", "app", "--scope", "USER_ID", "--client-secret", "s3cr3t"], base_env(tmp_path)
+    )
     assert refused.code == 2 and "s3cr3t" not in refused.stderr
 
 
@@ -621,8 +664,13 @@ def test_oauth_login_default_file_and_refusals(tmp_path: Path) -> None:
 
 
 def _start(argv: List[str], env: Dict[str, str]) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen([sys.executable, "-m", "kenar_api_client.cli", *argv], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, cwd=str(ROOT))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kenar_api_client.cli", *argv],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=str(ROOT),
+    )
     return proc
 
 
@@ -639,11 +687,18 @@ def _read_until(pipe: Any, marker: str) -> List[str]:
 
 def test_mock_command_serves_seeded_answers_and_prints_requests(tmp_path: Path) -> None:
     seed = tmp_path / "seed.json"
-    seed.write_text(json.dumps({
-        "finder_get_post": [{"status": 404, "json": {"code": 5, "message": "no such post"}},
-                            {"json": {"token": "gZd7omnS", "category": "apartment-sell"}}],
-        "payment_get_balance": {"status": 503, "times": 1},
-    }), encoding="utf-8")
+    seed.write_text(
+        json.dumps(
+            {
+                "finder_get_post": [
+                    {"status": 404, "json": {"code": 5, "message": "no such post"}},
+                    {"json": {"token": "gZd7omnS", "category": "apartment-sell"}},
+                ],
+                "payment_get_balance": {"status": 503, "times": 1},
+            }
+        ),
+        encoding="utf-8",
+    )
     env = base_env(tmp_path)
     proc = _start(["mock", "--port", "0", "--seed", str(seed)], env)
     try:
@@ -706,7 +761,10 @@ EVENT = {
     "type": "NEW_MESSAGE",
     "metadata": {"app": "demo"},
     "new_message": {
-        "id": "m-1", "type": "TEXT", "text": "سلام", "sent_at": "1717236000123456",
+        "id": "m-1",
+        "type": "TEXT",
+        "text": "سلام",
+        "sent_at": "1717236000123456",
         "conversation": {"id": "c-1", "type": "POST", "post_token": "gZd7omnS"},
         "sender": {"side": "BUYER", "type": "HUMAN"},
     },
@@ -720,23 +778,33 @@ def test_webhooks_verify(tmp_path: Path) -> None:
     header_file = tmp_path / "authorization"
     header_file.write_text(headers["Authorization"], encoding="utf-8")
     env = base_env(tmp_path)
-    ok = kenar(["webhooks", "verify", "--key-file", str(key_file), "--authorization-file", str(header_file)], env,
-               stdin=body)
+    ok = kenar(
+        ["webhooks", "verify", "--key-file", str(key_file), "--authorization-file", str(header_file)], env, stdin=body
+    )
     assert ok.code == 0, ok
     assert ok.json() == EVENT
     assert ok.stderr == "kenar: verified: NewMessageEvent\n"
 
-    from_env = kenar_in(["webhooks", "verify"], dict(env, KENAR_WEBHOOK_KEY=WEBHOOK_KEY,
-                                                 KENAR_WEBHOOK_AUTHORIZATION=WEBHOOK_KEY), stdin=body)
+    from_env = kenar_in(
+        ["webhooks", "verify"],
+        dict(env, KENAR_WEBHOOK_KEY=WEBHOOK_KEY, KENAR_WEBHOOK_AUTHORIZATION=WEBHOOK_KEY),
+        stdin=body,
+    )
     assert from_env.code == 0 and from_env.json() == EVENT
 
-    wrong = kenar_in(["webhooks", "verify", "--key-file", str(key_file)],
-                  dict(env, KENAR_WEBHOOK_AUTHORIZATION="someone-else"), stdin=body)
+    wrong = kenar_in(
+        ["webhooks", "verify", "--key-file", str(key_file)],
+        dict(env, KENAR_WEBHOOK_AUTHORIZATION="someone-else"),
+        stdin=body,
+    )
     assert wrong.code == 1 and wrong.stdout == ""
     assert wrong.stderr == "kenar: refused (401): the Authorization header does not match the identification key\n"
 
-    garbage = kenar_in(["webhooks", "verify", "--key-file", str(key_file)],
-                    dict(env, KENAR_WEBHOOK_AUTHORIZATION=WEBHOOK_KEY), stdin=b"[1, 2")
+    garbage = kenar_in(
+        ["webhooks", "verify", "--key-file", str(key_file)],
+        dict(env, KENAR_WEBHOOK_AUTHORIZATION=WEBHOOK_KEY),
+        stdin=b"[1, 2",
+    )
     assert garbage.code == 1 and garbage.stderr.startswith("kenar: refused (400):")
 
     no_header = kenar_in(["webhooks", "verify", "--key-file", str(key_file)], env, stdin=body)
@@ -788,8 +856,9 @@ def test_the_console_script_is_installed(tmp_path: Path) -> None:
     found = str(beside) if beside.exists() else shutil.which("kenar")
     assert found, "the package is installed but its `kenar` script is missing: reinstall it (pip install -e .)"
     script = Path(found)
-    done = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=60,
-                          env=base_env(tmp_path))
+    done = subprocess.run(
+        [str(script), "--version"], capture_output=True, text=True, timeout=60, env=base_env(tmp_path)
+    )
     assert done.returncode == 0 and done.stdout == f"kenar {dist.version}\n"
 
 
@@ -801,16 +870,22 @@ def test_the_console_script_is_installed(tmp_path: Path) -> None:
     [
         (["mock", "--port", "70000"], "--port must be between 0 and 65535"),
         (["webhooks", "listen", "--port", "-1"], "--port must be between 0 and 65535"),
-        (["oauth", "login", "--client-id", "app", "--scope", "USER_ID", "--port", "65536"],
-         "--port must be between 0 and 65535"),
-        (["oauth", "login", "--client-id", "app", "--scope", "USER_ID", "--wait", "0"], "--wait must be a positive number"),
+        (
+            ["oauth", "login", "--client-id", "app", "--scope", "USER_ID", "--port", "65536"],
+            "--port must be between 0 and 65535",
+        ),
+        (
+            ["oauth", "login", "--client-id", "app", "--scope", "USER_ID", "--wait", "0"],
+            "--wait must be a positive number",
+        ),
         (["payment", "list-transactions", "--all-pages", "--max-pages", "0"], "--max-pages must be at least 1"),
         (["webhooks", "verify", "--kind", "ping"], "invalid choice: 'ping'"),
         (["oauth"], "usage: kenar oauth"),
     ],
 )
-def test_bad_options_are_usage_errors(server: MockKenarServer, env: Dict[str, str], argv: List[str],
-                                      message: str) -> None:
+def test_bad_options_are_usage_errors(
+    server: MockKenarServer, env: Dict[str, str], argv: List[str], message: str
+) -> None:
     result = kenar_in(argv, dict(env, KENAR_OAUTH_CLIENT_SECRET="s", KENAR_WEBHOOK_KEY=WEBHOOK_KEY))
     assert result.code == 2, result
     assert message in result.stderr, result
@@ -829,10 +904,16 @@ def test_a_damaged_or_stale_token_file(server: MockKenarServer, env: Dict[str, s
     assert foreign.code == 2 and "not one kenar wrote" in foreign.stderr
 
     stale = {
-        "client_id": server.oauth.client_id, "client_secret": server.oauth.client_secret,
-        "redirect_uri": "http://127.0.0.1:8765/callback", "token_url": server.oauth_token_url,
-        "token": {"access_token": "stale-token-no-refresh", "token_type": "bearer",
-                  "expires_at": "2020-01-01T00:00:00+00:00", "scope": "USER_ID"},
+        "client_id": server.oauth.client_id,
+        "client_secret": server.oauth.client_secret,
+        "redirect_uri": "http://127.0.0.1:8765/callback",
+        "token_url": server.oauth_token_url,
+        "token": {
+            "access_token": "stale-token-no-refresh",
+            "token_type": "bearer",
+            "expires_at": "2020-01-01T00:00:00+00:00",
+            "scope": "USER_ID",
+        },
     }
     token_file.write_text(json.dumps(stale), encoding="utf-8")
     expired = kenar_in(["oauth", "token"], env)
@@ -851,5 +932,5 @@ def test_webhooks_verify_reads_the_two_callbacks(tmp_path: Path) -> None:
     action = {"touchpoint": "POST_PAGE", "post_token": "gZd7omnS", "extra_data": {"n": 1}}
     ok = kenar_in(["webhooks", "verify", "--kind", "dynamic-action"], env, stdin=json.dumps(action).encode())
     assert ok.code == 0 and ok.json() == action
-    wrong = kenar_in(["webhooks", "verify", "--kind", "dynamic-action"], env, stdin=b'[1]')
+    wrong = kenar_in(["webhooks", "verify", "--kind", "dynamic-action"], env, stdin=b"[1]")
     assert wrong.code == 1 and wrong.stderr.startswith("kenar: refused (400): ") and wrong.stdout == ""

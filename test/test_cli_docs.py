@@ -62,11 +62,12 @@ class Runner:
         self.scratch = scratch
         self.server = server
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("KENAR_")}
-        self.env.update(HOME=str(scratch), XDG_CONFIG_HOME=str(scratch / ".config"), PYTHONIOENCODING="utf-8",
-                        COLUMNS="100")
+        self.env.update(
+            HOME=str(scratch), XDG_CONFIG_HOME=str(scratch / ".config"), PYTHONIOENCODING="utf-8", COLUMNS="100"
+        )
 
     def _address(self, text: str) -> str:
-        return re.sub(r"127\.0\.0\.1:\d+", self.server.url[len("http://"):], text)
+        return re.sub(r"127\.0\.0\.1:\d+", self.server.url[len("http://") :], text)
 
     def run(self, command: str) -> str:
         """Run one documented command; returns its output as the guide shows it."""
@@ -79,7 +80,7 @@ class Runner:
 
     def _run(self, command: str) -> str:
         if command.startswith("export "):
-            name, _, value = command[len("export "):].partition("=")
+            name, _, value = command[len("export ") :].partition("=")
             self.env[name] = self._address(value)
             return ""
         echo_status = command.endswith("; echo $?")
@@ -141,8 +142,9 @@ class Runner:
         return merged.buffer.getvalue().decode("utf-8"), code  # type: ignore[attr-defined]
 
     def _popen(self, argv: List[str]) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=self.env,
-                                cwd=str(self.scratch))
+        return subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=self.env, cwd=str(self.scratch)
+        )
 
     def _login(self, argv: List[str]) -> Tuple[str, int]:
         class NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -19,23 +19,63 @@ KEY = "k3y-SECRET-value"
 TOKEN = "t0ken-SECRET-value"
 
 OFFICIAL_ATTRIBUTES = [
-    "host", "api_key", "api_key_prefix", "access_token", "refresh_api_key_hook", "verify_ssl", "ssl_ca_cert",
-    "ca_cert_data", "cert_file", "key_file", "assert_hostname", "tls_server_name", "connection_pool_maxsize",
-    "proxy", "proxy_headers", "safe_chars_for_path_param", "retries", "socket_options", "client_side_validation",
-    "datetime_format", "date_format", "logger", "logger_file", "logger_format", "debug",
+    "host",
+    "api_key",
+    "api_key_prefix",
+    "access_token",
+    "refresh_api_key_hook",
+    "verify_ssl",
+    "ssl_ca_cert",
+    "ca_cert_data",
+    "cert_file",
+    "key_file",
+    "assert_hostname",
+    "tls_server_name",
+    "connection_pool_maxsize",
+    "proxy",
+    "proxy_headers",
+    "safe_chars_for_path_param",
+    "retries",
+    "socket_options",
+    "client_side_validation",
+    "datetime_format",
+    "date_format",
+    "logger",
+    "logger_file",
+    "logger_format",
+    "debug",
 ]
 OFFICIAL_METHODS = [
-    "get_default", "set_default", "get_default_copy", "get_api_key_with_prefix", "auth_settings",
-    "to_debug_report", "get_host_settings", "get_host_from_settings",
+    "get_default",
+    "set_default",
+    "get_default_copy",
+    "get_api_key_with_prefix",
+    "auth_settings",
+    "to_debug_report",
+    "get_host_settings",
+    "get_host_from_settings",
 ]
 
 
 def test_signature_is_the_official_one() -> None:
     params = inspect.signature(Configuration).parameters
     assert list(params) == [
-        "host", "api_key", "api_key_prefix", "username", "password", "access_token", "server_index",
-        "server_variables", "server_operation_index", "server_operation_variables", "ignore_operation_servers",
-        "ssl_ca_cert", "retries", "ca_cert_data", "debug", "allow_insecure_http",
+        "host",
+        "api_key",
+        "api_key_prefix",
+        "username",
+        "password",
+        "access_token",
+        "server_index",
+        "server_variables",
+        "server_operation_index",
+        "server_operation_variables",
+        "ignore_operation_servers",
+        "ssl_ca_cert",
+        "retries",
+        "ca_cert_data",
+        "debug",
+        "allow_insecure_http",
     ]
     assert params["debug"].kind is inspect.Parameter.KEYWORD_ONLY
     assert params["allow_insecure_http"].kind is inspect.Parameter.KEYWORD_ONLY
@@ -82,7 +122,11 @@ def test_constructor_arguments() -> None:
     assert config.api_key["APIKey"] == KEY
     assert config.get_api_key_with_prefix("APIKey") == "Key " + KEY
     assert config.access_token == TOKEN
-    assert (config.ssl_ca_cert, config.retries, config.ca_cert_data) == ("/tmp/ca.pem", 5, "-----BEGIN CERTIFICATE-----")
+    assert (config.ssl_ca_cert, config.retries, config.ca_cert_data) == (
+        "/tmp/ca.pem",
+        5,
+        "-----BEGIN CERTIFICATE-----",
+    )
     config.host = "http://127.0.0.1:9090"
     assert config.host == "http://127.0.0.1:9090"
 
@@ -125,10 +169,15 @@ def test_hosts() -> None:
     assert config.get_host_from_settings(None) == "https://open-api.divar.ir"
     with pytest.raises(ValueError, match="Invalid index 3"):
         config.get_host_from_settings(3)
-    servers = [{"url": "https://{region}.example/{v}", "variables": {
-        "region": {"default_value": "eu", "enum_values": ["eu", "us"]},
-        "v": {"default_value": "v1"},
-    }}]
+    servers = [
+        {
+            "url": "https://{region}.example/{v}",
+            "variables": {
+                "region": {"default_value": "eu", "enum_values": ["eu", "us"]},
+                "v": {"default_value": "v1"},
+            },
+        }
+    ]
     assert config.get_host_from_settings(0, servers=servers) == "https://eu.example/v1"
     assert config.get_host_from_settings(0, {"region": "us", "v": "v2"}, servers) == "https://us.example/v2"
     with pytest.raises(ValueError, match="region"):

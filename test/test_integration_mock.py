@@ -74,11 +74,15 @@ def test_a_full_integration_with_a_fault_a_retry_and_a_typed_error(
     assert subscribe.json == {"event_type": "NEW_MESSAGE_ON_POST", "event_resource_id": "gZd7omnS"}
     assert subscribe.headers["Authorization"] == "Bearer test-access-token"
     sent = server.requests_for("events_send_event")
-    assert sent[0].query == sent[1].query == {
-        "message": "Watching prices for «آپارتمان ۸۵ متری»",
-        "target_type": "POST",
-        "target_resource_id": "gZd7omnS",
-    }
+    assert (
+        sent[0].query
+        == sent[1].query
+        == {
+            "message": "Watching prices for «آپارتمان ۸۵ متری»",
+            "target_type": "POST",
+            "target_resource_id": "gZd7omnS",
+        }
+    )
     assert server.requests[-1].path == "/v1/open-platform/finder/post/gone0000"
     assert server.pending() == 0
 

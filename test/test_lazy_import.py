@@ -44,9 +44,8 @@ def run_fresh(code: str, timeout: float = 120) -> Any:
 
 
 def _is_generated_or_pydantic(name: str) -> bool:
-    return (
-        name in ("kenar_api_client.models", "kenar_api_client.api", "pydantic", "pydantic_core")
-        or name.startswith(("kenar_api_client.models.", "kenar_api_client.api.", "pydantic.", "pydantic_core."))
+    return name in ("kenar_api_client.models", "kenar_api_client.api", "pydantic", "pydantic_core") or name.startswith(
+        ("kenar_api_client.models.", "kenar_api_client.api.", "pydantic.", "pydantic_core.")
     )
 
 

@@ -21,7 +21,6 @@ import urllib3
 from urllib3.fields import RequestField
 
 from kenar_api_client import media, rest
-from kenar_api_client.testing._uploads import parse_multipart
 from kenar_api_client._op_table import OPERATIONS
 from kenar_api_client._op_types import Operation
 from kenar_api_client.api_client import ApiClient
@@ -35,6 +34,7 @@ from kenar_api_client.exceptions import (
 )
 from kenar_api_client.retry import RetryPolicy
 from kenar_api_client.testing import MockKenarServer
+from kenar_api_client.testing._uploads import parse_multipart
 
 REPO = Path(__file__).resolve().parent.parent
 API_KEY = "test-api-key"

@@ -20,8 +20,8 @@ import urllib3
 
 import kenar_api_client
 from kenar_api_client import pytest_plugin
-from kenar_api_client._op_types import BODY, PATH, QUERY, Operation
 from kenar_api_client._op_table import OPERATIONS
+from kenar_api_client._op_types import BODY, PATH, QUERY, Operation
 from kenar_api_client.api_client import ApiClient
 from kenar_api_client.exceptions import (
     ApiConnectionError,
@@ -145,7 +145,9 @@ def test_bearer_token_is_required_only_where_the_operation_needs_oauth(server: M
     assert [r.operation for r in server.requests] == ["events_send_event", "assets_get_cities"]
 
 
-def test_a_bearer_header_without_the_bearer_scheme_is_refused(server: MockKenarServer, http: urllib3.PoolManager) -> None:
+def test_a_bearer_header_without_the_bearer_scheme_is_refused(
+    server: MockKenarServer, http: urllib3.PoolManager
+) -> None:
     headers = {"X-API-Key": "k", "Authorization": "Token t"}
     status, body = raw(http, server, "GET", "/v1/open-platform/users", headers)
     assert status == 401 and body["code"] == 16
@@ -339,8 +341,21 @@ def test_respond_refuses_unknown_operations_and_faults(server: MockKenarServer) 
 
 @pytest.mark.parametrize(
     ("status", "code"),
-    [(400, 3), (401, 16), (403, 7), (404, 5), (409, 6), (429, 8), (499, 1), (500, 13), (501, 12), (503, 14),
-     (504, 4), (418, 2), (502, 2)],
+    [
+        (400, 3),
+        (401, 16),
+        (403, 7),
+        (404, 5),
+        (409, 6),
+        (429, 8),
+        (499, 1),
+        (500, 13),
+        (501, 12),
+        (503, 14),
+        (504, 4),
+        (418, 2),
+        (502, 2),
+    ],
 )
 def test_an_error_status_without_a_body_gets_the_grpc_code_of_that_status(
     server: MockKenarServer, status: int, code: int

@@ -66,7 +66,9 @@ def receiver() -> Iterator[WebhookReceiver]:
         yield app
 
 
-def test_deliver_event_reaches_a_receiver_with_the_right_key(server: MockKenarServer, receiver: WebhookReceiver) -> None:
+def test_deliver_event_reaches_a_receiver_with_the_right_key(
+    server: MockKenarServer, receiver: WebhookReceiver
+) -> None:
     url, events = receiver.events_url, receiver.events
     event = {
         "type": "NEW_MESSAGE",

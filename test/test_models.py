@@ -162,8 +162,10 @@ def test_api_client_helpers_on_models() -> None:
         body = kenar_api_client.GooglerpcStatus(code=5, details=[kenar_api_client.ProtobufAny(type="t")])
         assert client.sanitize_for_serialization(body) == {"code": 5, "details": [{"@type": "t"}]}
         assert client.sanitize_for_serialization(
-            {"when": datetime.date(2024, 1, 2), "items": (kenar_api_client.ChatapiMessageType(next(iter(
-                kenar_api_client.ChatapiMessageType)).value),)}
+            {
+                "when": datetime.date(2024, 1, 2),
+                "items": (kenar_api_client.ChatapiMessageType(next(iter(kenar_api_client.ChatapiMessageType)).value),),
+            }
         ) == {"when": "2024-01-02", "items": [next(iter(kenar_api_client.ChatapiMessageType)).value]}
         status = client.deserialize('{"code": 5, "message": "m"}', "GooglerpcStatus", "application/json")
         assert isinstance(status, kenar_api_client.GooglerpcStatus) and status.message == "m"

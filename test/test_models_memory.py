@@ -8,7 +8,9 @@ import pickle
 from kenar_api_client.models.chatapi_message import ChatapiMessage
 from kenar_api_client.models.finder_search_post_v2_response import FinderSearchPostV2Response
 
-BODY = b'{"posts": [' + b",".join(b'{"token": "t%d", "title": "x", "price": {"mode": "x"}}' % i for i in range(50)) + b"]}"
+BODY = (
+    b'{"posts": [' + b",".join(b'{"token": "t%d", "title": "x", "price": {"mode": "x"}}' % i for i in range(50)) + b"]}"
+)
 
 
 def test_models_of_one_shape_share_one_frozen_set() -> None:

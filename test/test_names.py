@@ -76,8 +76,15 @@ def test_reference_counts(official_names: Dict[str, Any]) -> None:
 def test_api_classes_and_modules(official_names: Dict[str, Any]) -> None:
     expected = {a["class"]: a["module"] for a in official_names["apis"]}
     assert expected.keys() == {
-        "AddonsApi", "AssetsApi", "ChatAPIApi", "EventsApi", "FinderApi",
-        "PaymentApi", "PaymentTicketApi", "PostApi", "SemanticApi",
+        "AddonsApi",
+        "AssetsApi",
+        "ChatAPIApi",
+        "EventsApi",
+        "FinderApi",
+        "PaymentApi",
+        "PaymentTicketApi",
+        "PostApi",
+        "SemanticApi",
     }
     import kenar_api_client.api as api_package
 
@@ -156,9 +163,11 @@ def test_signatures_match_official(official_names: Dict[str, Any]) -> None:
             if optional != set(m["keyword"]):
                 problems.append(f"{name}: reference inconsistent: {optional} vs {m['keyword']}")
             returns = _return_type(m["returns"])
-            want_return = {"": returns, "_with_http_info": ApiResponse[returns], "_without_preload_content": RESTResponseType}[
-                suffix
-            ]
+            want_return = {
+                "": returns,
+                "_with_http_info": ApiResponse[returns],
+                "_without_preload_content": RESTResponseType,
+            }[suffix]
             if hints.get("return") != want_return:
                 problems.append(f"{name}: returns {hints.get('return')} != {want_return}")
     assert not problems, "\n".join(problems)
@@ -215,7 +224,9 @@ def test_models_classes_and_modules(official_names: Dict[str, Any]) -> None:
             problems.append(f"{cls_name} is not on the shared base classes")
         if getattr(kenar_api_client, cls_name) is not cls or getattr(models_package, cls_name) is not cls:
             problems.append(f"{cls_name} is not exported as itself")
-        for method in ("from_json",) + (() if issubclass(cls, KenarEnum) else ("to_json", "to_dict", "from_dict", "to_str")):
+        for method in ("from_json",) + (
+            () if issubclass(cls, KenarEnum) else ("to_json", "to_dict", "from_dict", "to_str")
+        ):
             if not callable(getattr(cls, method, None)):
                 problems.append(f"{cls_name}.{method} missing")
     assert not problems, "\n".join(problems)
@@ -277,15 +288,32 @@ def test_exceptions_and_runtime_names() -> None:
     from kenar_api_client import api_client, api_response, configuration, exceptions, rest
 
     for name in [
-        "OpenApiException", "ApiTypeError", "ApiValueError", "ApiKeyError", "ApiAttributeError", "ApiException",
-        "BadRequestException", "UnauthorizedException", "ForbiddenException", "NotFoundException",
-        "ConflictException", "UnprocessableEntityException", "ServiceException",
+        "OpenApiException",
+        "ApiTypeError",
+        "ApiValueError",
+        "ApiKeyError",
+        "ApiAttributeError",
+        "ApiException",
+        "BadRequestException",
+        "UnauthorizedException",
+        "ForbiddenException",
+        "NotFoundException",
+        "ConflictException",
+        "UnprocessableEntityException",
+        "ServiceException",
     ]:
         cls = getattr(exceptions, name)
         assert getattr(kenar_api_client, name) is cls
         assert issubclass(cls, exceptions.OpenApiException)
-    for name in ["BadRequestException", "UnauthorizedException", "ForbiddenException", "NotFoundException",
-                 "ConflictException", "UnprocessableEntityException", "ServiceException"]:
+    for name in [
+        "BadRequestException",
+        "UnauthorizedException",
+        "ForbiddenException",
+        "NotFoundException",
+        "ConflictException",
+        "UnprocessableEntityException",
+        "ServiceException",
+    ]:
         assert issubclass(getattr(exceptions, name), exceptions.ApiException)
     assert issubclass(exceptions.ApiTypeError, TypeError)
     assert issubclass(exceptions.ApiValueError, ValueError)
@@ -298,14 +326,37 @@ def test_exceptions_and_runtime_names() -> None:
     assert kenar_api_client.Configuration is configuration.Configuration
     assert kenar_api_client.ApiResponse is api_response.ApiResponse
     assert list(inspect.signature(api_client.ApiClient).parameters) == [
-        "configuration", "header_name", "header_value", "cookie",
+        "configuration",
+        "header_name",
+        "header_value",
+        "cookie",
     ]
-    assert list(inspect.signature(exceptions.ApiException).parameters) == ["status", "reason", "http_resp", "body", "data"]
-    for method in ["close", "set_default_header", "get_default", "set_default", "param_serialize", "call_api",
-                   "response_deserialize", "sanitize_for_serialization", "deserialize", "__enter__", "__exit__"]:
+    assert list(inspect.signature(exceptions.ApiException).parameters) == [
+        "status",
+        "reason",
+        "http_resp",
+        "body",
+        "data",
+    ]
+    for method in [
+        "close",
+        "set_default_header",
+        "get_default",
+        "set_default",
+        "param_serialize",
+        "call_api",
+        "response_deserialize",
+        "sanitize_for_serialization",
+        "deserialize",
+        "__enter__",
+        "__exit__",
+    ]:
         assert callable(getattr(api_client.ApiClient, method)), method
     assert list(inspect.signature(api_client.ApiClient.deserialize).parameters) == [
-        "self", "response_text", "response_type", "content_type",
+        "self",
+        "response_text",
+        "response_type",
+        "content_type",
     ]
     for attr in ["status", "reason", "data", "headers"]:
         assert attr in rest.RESTResponse.__slots__ or hasattr(rest.RESTResponse, attr), attr

@@ -36,7 +36,9 @@ def make_client(redirect_uri: str = REDIRECT, **kwargs: object) -> OAuthClient:
 
 
 def test_authorization_url_has_every_parameter_encoded() -> None:
-    url, state = make_client().authorization_url(["USER_PHONE", Scope("POST_ADDON_CREATE", "AZTH74V2"), "offline_access"])
+    url, state = make_client().authorization_url(
+        ["USER_PHONE", Scope("POST_ADDON_CREATE", "AZTH74V2"), "offline_access"]
+    )
     assert url.startswith(DEFAULT_AUTHORIZE_URL + "?")
     query = url.split("?", 1)[1]
     # order and exact encoding: redirect_uri fully escaped, scopes joined with %20
@@ -374,7 +376,8 @@ def test_server_scripted_delay_and_drop_and_stop_is_quick() -> None:
         http.request("POST", server.token_url, body=b"")
     server.enqueue(200, {"never": "sent"}, delay=30)
     worker = threading.Thread(
-        target=lambda: pytest.raises(urllib3.exceptions.HTTPError, http.request, "POST", server.token_url, body=b""), daemon=True
+        target=lambda: pytest.raises(urllib3.exceptions.HTTPError, http.request, "POST", server.token_url, body=b""),
+        daemon=True,
     )
     worker.start()
     deadline = time.monotonic() + 5

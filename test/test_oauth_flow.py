@@ -16,7 +16,6 @@ import urllib3
 
 from kenar_api_client.configuration import Configuration
 from kenar_api_client.exceptions import ApiConnectionError, ApiProtocolError, ApiReadTimeoutError, TransportError
-from kenar_api_client.testing import Answer, LoopbackServer, MockKenarServer, OAuthServer, RecordedRequest
 from kenar_api_client.oauth import (
     OAuthClient,
     OAuthError,
@@ -25,6 +24,7 @@ from kenar_api_client.oauth import (
     OAuthValueError,
     parse_callback,
 )
+from kenar_api_client.testing import Answer, LoopbackServer, MockKenarServer, OAuthServer, RecordedRequest
 
 CLIENT_ID = "kenar-test-app"
 SECRET = "client-secret-Zq81xv0Lw"
@@ -182,7 +182,9 @@ def test_error_bodies_are_read_and_secrets_in_them_removed(server: OAuthServer, 
     assert info.value.error_description == "bad secret ***"
     assert SECRET not in str(info.value)
 
-    server.enqueue(502, body="<html>upstream down; form was client_secret=" + SECRET + "&refresh_token=rt-echoed-back</html>")
+    server.enqueue(
+        502, body="<html>upstream down; form was client_secret=" + SECRET + "&refresh_token=rt-echoed-back</html>"
+    )
     with pytest.raises(OAuthError) as info:
         client.refresh("rt-echoed-back")
     assert info.value.status == 502 and info.value.error is None
@@ -199,13 +201,15 @@ def test_error_bodies_are_read_and_secrets_in_them_removed(server: OAuthServer, 
 @pytest.mark.parametrize(
     "body",
     [
-        b'not json, but access_token=at-leaked-1234',
+        b"not json, but access_token=at-leaked-1234",
         b'["at-leaked-1234"]',
         b'{"token": "at-leaked-1234"}',
         b'{"access_token": "at-leaked-1234", "expires_in": "soon"}',
     ],
 )
-def test_unusable_2xx_answers_raise_without_showing_the_body(server: OAuthServer, client: OAuthClient, body: bytes) -> None:
+def test_unusable_2xx_answers_raise_without_showing_the_body(
+    server: OAuthServer, client: OAuthClient, body: bytes
+) -> None:
     server.enqueue(200, body=body, headers={"Content-Type": "application/json"})
     with pytest.raises(OAuthError) as info:
         client.exchange_code("a-code")
@@ -431,7 +435,9 @@ def test_configuration_copies_share_the_source(client: OAuthClient) -> None:
 # ------------------------------------------------------------------ no secret in any log line
 
 
-def test_no_secret_in_logs_errors_or_reprs(server: OAuthServer, client: OAuthClient, caplog: pytest.LogCaptureFixture) -> None:
+def test_no_secret_in_logs_errors_or_reprs(
+    server: OAuthServer, client: OAuthClient, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     for name in ("kenar_api_client", "urllib3"):
         caplog.set_level(logging.DEBUG, logger=name)
@@ -578,7 +584,9 @@ def test_expired_token_with_a_dead_refresh_token_surfaces_a_401(
     assert len(server.token_requests) == 1
 
 
-def test_401_with_a_dead_refresh_token_surfaces_the_401(server: OAuthServer, client: OAuthClient, kenar: _KenarStub) -> None:
+def test_401_with_a_dead_refresh_token_surfaces_the_401(
+    server: OAuthServer, client: OAuthClient, kenar: _KenarStub
+) -> None:
     from kenar_api_client.exceptions import UnauthorizedException
 
     token = OAuthToken.from_dict(server.issue_token())

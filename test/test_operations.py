@@ -17,9 +17,22 @@ from pydantic import BaseModel
 
 import kenar_api_client
 from kenar_api_client import ApiClient, ApiResponse, EventsApi
-from kenar_api_client._op_types import BODY, PATH, QUERY, Operation
-from kenar_api_client._shapes import ANY, BOOL, DICT, ENUM, FLOAT, INT, LIST, MODEL, STR, Shape, first_meaningful_member, shape_of
 from kenar_api_client._op_table import OPERATIONS
+from kenar_api_client._op_types import BODY, PATH, QUERY, Operation
+from kenar_api_client._shapes import (
+    ANY,
+    BOOL,
+    DICT,
+    ENUM,
+    FLOAT,
+    INT,
+    LIST,
+    MODEL,
+    STR,
+    Shape,
+    first_meaningful_member,
+    shape_of,
+)
 from kenar_api_client.exceptions import ApiValueError, NotFoundException
 from kenar_api_client.testing import MockKenarServer, sample_value
 
@@ -247,7 +260,11 @@ def test_operation_variants(name: str, server: MockKenarServer, client: ApiClien
     assert info.headers["X-Request-Id"] == "info"
     assert info.raw_data == raw_answer
     model = op.response_model()
-    assert (info.data == answer) if model is None else (type(info.data) is model and json.loads(info.data.to_json()) == answer)
+    assert (
+        (info.data == answer)
+        if model is None
+        else (type(info.data) is model and json.loads(info.data.to_json()) == answer)
+    )
 
     raw = getattr(api, name + "_without_preload_content")(*args, **kwargs)
     assert isinstance(raw, urllib3.HTTPResponse)
@@ -257,7 +274,10 @@ def test_operation_variants(name: str, server: MockKenarServer, client: ApiClien
     raw.release_conn()
     first, second = server.requests
     assert (first.method, first.path, first.raw_query, first.body) == (
-        second.method, second.path, second.raw_query, second.body
+        second.method,
+        second.path,
+        second.raw_query,
+        second.body,
     )
 
 
@@ -377,7 +397,9 @@ def test_request_auth_replaces_the_configured_credentials() -> None:
             assert server.last_request.headers["Authorization"] == "Bearer configured-token"
 
 
-def test_headers_keyword_is_overridden_by_credentials_but_accept_wins(server: MockKenarServer, client: ApiClient) -> None:
+def test_headers_keyword_is_overridden_by_credentials_but_accept_wins(
+    server: MockKenarServer, client: ApiClient
+) -> None:
     api = EventsApi(client)
     api.events_send_event(
         message="m",
@@ -524,7 +546,9 @@ def test_the_four_new_operations_end_to_end(
         kenar_api_client.AssetsApi(client),
         kenar_api_client.PaymentApi(client),
     )
-    server.respond("finder_get_user_businesses", json={"businesses": [{"business_token": "b1", "user_role": "ROLE_OWNER"}]})
+    server.respond(
+        "finder_get_user_businesses", json={"businesses": [{"business_token": "b1", "user_role": "ROLE_OWNER"}]}
+    )
     businesses = finder.finder_get_user_businesses()
     assert type(businesses).__name__ == "FinderGetUserBusinessesResponse"
     assert businesses.businesses is not None and businesses.businesses[0].business_token == "b1"
@@ -554,7 +578,10 @@ def test_the_four_new_operations_end_to_end(
         schemes = {s for item in raw.get("security", current.get("security", [])) for s in item}
         assert ("Authorization" in req.headers) == ("OAuth" in schemes), name
         assert req.headers["X-API-Key"] == API_KEY
-    assert sent["payment_pay_post_promotion"].body == b'{"id":"pay-0001","is_personal":true,"operation":"PROMOTION_OPERATION_RENEW"}'
+    assert (
+        sent["payment_pay_post_promotion"].body
+        == b'{"id":"pay-0001","is_personal":true,"operation":"PROMOTION_OPERATION_RENEW"}'
+    )
     assert sent["payment_pay_post_promotion"].path_params == {"post_token": "post/1 ۱"}
     # the mock server checks the new operations like the others: a token is needed where the spec says
     config = server.configuration()

@@ -63,7 +63,9 @@ def test_str_and_format_of_an_enum_are_its_value(value: str) -> None:
     assert "%s" % state == value  # noqa: UP031
     assert "{}".format(state) == value  # noqa: UP032
     assert state == value and state.value == value  # the official attributes
-    assert repr(state) == f"<{PaymentTransactionState.__name__}.{value}: '{value}'>"  # the class 0.291 called PaymentTransactionState
+    assert (
+        repr(state) == f"<{PaymentTransactionState.__name__}.{value}: '{value}'>"
+    )  # the class 0.291 called PaymentTransactionState
 
 
 # ---------------------------------------------------------------- errors

@@ -22,8 +22,16 @@ def test_the_guide_has_the_examples_it_promises() -> None:
     blocks = _blocks()
     text = "\n".join(blocks)
     assert len(blocks) >= 6
-    for needle in ["with MockKenarServer() as server", "kenar_mock_server", ".respond(", ".requests_for(",
-                   'fault="reset"', "Retry-After", "RetryPolicy(", "sleep=waits.append"]:
+    for needle in [
+        "with MockKenarServer() as server",
+        "kenar_mock_server",
+        ".respond(",
+        ".requests_for(",
+        'fault="reset"',
+        "Retry-After",
+        "RetryPolicy(",
+        "sleep=waits.append",
+    ]:
         assert needle in text, needle
 
 

@@ -14,7 +14,6 @@ from kenar_api_client._op_table import OPERATIONS
 from kenar_api_client.exceptions import ApiTypeError, ApiValueError
 from kenar_api_client.testing import MockKenarServer
 
-
 # the `server` and `client` fixtures come from conftest.py: one attempt per call here
 pytestmark = pytest.mark.no_retries
 
@@ -113,7 +112,9 @@ def test_required_query_parameter_next_to_a_path_parameter(server: MockKenarServ
     api.semantic_delete_user_semantic2("user/1", "+98 912")
     req = server.last_request
     assert (req.method, req.path, req.raw_query) == (
-        "DELETE", "/v1/open-platform/semantic/users/user%2F1", "phone=%2B98%20912"
+        "DELETE",
+        "/v1/open-platform/semantic/users/user%2F1",
+        "phone=%2B98%20912",
     )
     api.semantic_delete_user_semantic("0912 123", divar_user_id="ü")
     req = server.last_request
@@ -165,14 +166,27 @@ def test_wrong_query_types(server: MockKenarServer, client: ApiClient) -> None:
 
 def test_wrong_body_types(server: MockKenarServer, client: ApiClient) -> None:
     events = kenar_api_client.EventsApi(client)
-    _refused(server, lambda: events.events_register_event_subscription("{}"), ApiTypeError,
-             "events_register_event_subscription_request", "EventsRegisterEventSubscriptionRequest")
-    _refused(server, lambda: events.events_register_event_subscription(None), ApiValueError,
-             "events_register_event_subscription_request")
+    _refused(
+        server,
+        lambda: events.events_register_event_subscription("{}"),
+        ApiTypeError,
+        "events_register_event_subscription_request",
+        "EventsRegisterEventSubscriptionRequest",
+    )
+    _refused(
+        server,
+        lambda: events.events_register_event_subscription(None),
+        ApiValueError,
+        "events_register_event_subscription_request",
+    )
     # another model in place of the body model
     wrong = kenar_api_client.FinderGetUserIDByPhoneRequest(phone="0912")
-    _refused(server, lambda: events.events_register_event_subscription(wrong), ApiTypeError,
-             "EventsRegisterEventSubscriptionRequest")
+    _refused(
+        server,
+        lambda: events.events_register_event_subscription(wrong),
+        ApiTypeError,
+        "EventsRegisterEventSubscriptionRequest",
+    )
     finder = kenar_api_client.FinderApi(client)
     _refused(server, lambda: finder.finder_get_user(["not", "a", "dict"]), ApiTypeError, "body", "dict")
 
@@ -199,8 +213,12 @@ def test_bad_model_values(server: MockKenarServer, client: ApiClient) -> None:
 
 def test_bad_header_values_are_refused(server: MockKenarServer, client: ApiClient) -> None:
     events = kenar_api_client.EventsApi(client)
-    _refused(server, lambda: events.events_send_event(message="m", _headers={"X-Trace": "a\r\nX-Injected: 1"}),
-             ApiValueError, "X-Trace")
+    _refused(
+        server,
+        lambda: events.events_send_event(message="m", _headers={"X-Trace": "a\r\nX-Injected: 1"}),
+        ApiValueError,
+        "X-Trace",
+    )
     client.configuration.api_key["APIKey"] = "key\nX-Injected: 1"
     _refused(server, lambda: events.events_send_event(message="m"), ApiValueError, "line break")
 
@@ -208,7 +226,9 @@ def test_bad_header_values_are_refused(server: MockKenarServer, client: ApiClien
 def test_bad_request_timeout_is_refused(server: MockKenarServer, client: ApiClient) -> None:
     events = kenar_api_client.EventsApi(client)
     for bad in (-1, 0, "5", (1, 2, 3), True):
-        _refused(server, lambda bad=bad: events.events_send_event(_request_timeout=bad), ApiValueError, "_request_timeout")
+        _refused(
+            server, lambda bad=bad: events.events_send_event(_request_timeout=bad), ApiValueError, "_request_timeout"
+        )
 
 
 def test_every_operation_refuses_a_wrong_first_argument(server: MockKenarServer, client: ApiClient) -> None:

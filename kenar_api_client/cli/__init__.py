@@ -120,7 +120,9 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     does not name, which keeps ``kenar --help`` and every command quick.
     """
     chosen = next((word for word in argv if not word.startswith("-")), None)
-    parser = _Parser(prog=PROG, description=_DESCRIPTION, epilog=_EPILOG, formatter_class=_formatter, allow_abbrev=False)
+    parser = _Parser(
+        prog=PROG, description=_DESCRIPTION, epilog=_EPILOG, formatter_class=_formatter, allow_abbrev=False
+    )
     parser.add_argument("--version", action=_VersionAction)
     commands = parser.add_subparsers(title="commands", metavar="<command>", parser_class=_Parser)
     commands.required = True
@@ -195,5 +197,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return code if isinstance(code, int) else (EXIT_OK if code is None else EXIT_USAGE)
 
 
-__all__ = ["EXIT_API_ERROR", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_TRANSPORT", "EXIT_USAGE", "Failure", "UsageError",
-           "build_parser", "main"]
+__all__ = [
+    "EXIT_API_ERROR",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_TRANSPORT",
+    "EXIT_USAGE",
+    "Failure",
+    "UsageError",
+    "build_parser",
+    "main",
+]

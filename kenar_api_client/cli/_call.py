@@ -168,8 +168,9 @@ def run_operation(namespace: argparse.Namespace) -> int:
         raise failure from None
 
 
-def _send(config: Any, op: Operation, args: List[Any], options: CallOptions, namespace: argparse.Namespace,
-          layout: str) -> int:
+def _send(
+    config: Any, op: Operation, args: List[Any], options: CallOptions, namespace: argparse.Namespace, layout: str
+) -> int:
     from kenar_api_client.api_client import ApiClient
     from kenar_api_client.exceptions import ApiException
 

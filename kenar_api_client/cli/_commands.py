@@ -73,41 +73,68 @@ def _add_oauth(oauth: argparse.ArgumentParser) -> None:
         ),
     )
     login.add_argument("--client-id", required=True, metavar="SLUG", help="your app's slug (the OAuth client id)")
-    login.add_argument("--scope", action="append", required=True, metavar="SCOPE",
-                       help="a scope to ask for, e.g. USER_ID or POST_ADDON_CREATE.<token>; repeat for more")
-    login.add_argument("--client-secret-file", metavar="FILE",
-                       help="read the OAuth client secret from FILE (instead of KENAR_OAUTH_CLIENT_SECRET)")
-    login.add_argument("--port", type=int, default=8765,
-                       help="loopback port of the redirect URI (default 8765; 0 picks a free one)")
+    login.add_argument(
+        "--scope",
+        action="append",
+        required=True,
+        metavar="SCOPE",
+        help="a scope to ask for, e.g. USER_ID or POST_ADDON_CREATE.<token>; repeat for more",
+    )
+    login.add_argument(
+        "--client-secret-file",
+        metavar="FILE",
+        help="read the OAuth client secret from FILE (instead of KENAR_OAUTH_CLIENT_SECRET)",
+    )
+    login.add_argument(
+        "--port", type=int, default=8765, help="loopback port of the redirect URI (default 8765; 0 picks a free one)"
+    )
     login.add_argument("--no-browser", action="store_true", help="only print the URL to open")
-    login.add_argument("--wait", type=float, default=300.0, metavar="SECONDS",
-                       help="how long to wait for the redirect (default 300)")
+    login.add_argument(
+        "--wait", type=float, default=300.0, metavar="SECONDS", help="how long to wait for the redirect (default 300)"
+    )
     login.add_argument("--authorize-url", metavar="URL", help="another authorization endpoint (e.g. `kenar mock`'s)")
     login.add_argument("--token-url", metavar="URL", help="another token endpoint (e.g. `kenar mock`'s)")
     login.add_argument("--debug", action="store_true", help="log the token requests on stderr (secrets redacted)")
     login.set_defaults(handler=_lazy("_oauth", "login"))
     token = actions.add_parser(
-        "token", help="print the current access token (refreshed when due)", formatter_class=_formatter,
+        "token",
+        help="print the current access token (refreshed when due)",
+        formatter_class=_formatter,
         description="Print the stored access token, refreshing it first when it expires within a minute.",
     )
     token.add_argument("--debug", action="store_true", help="log the token requests on stderr (secrets redacted)")
     token.set_defaults(handler=_lazy("_oauth", "token"))
-    logout = actions.add_parser("logout", help="delete the stored token", formatter_class=_formatter,
-                                description="Delete the stored token file.")
+    logout = actions.add_parser(
+        "logout",
+        help="delete the stored token",
+        formatter_class=_formatter,
+        description="Delete the stored token file.",
+    )
     logout.set_defaults(handler=_lazy("_oauth", "logout"))
 
 
 def _add_mock(mock: argparse.ArgumentParser) -> None:
     mock.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     mock.add_argument("--port", type=int, default=0, help="port to listen on (default: a free one)")
-    mock.add_argument("--seed", metavar="FILE",
-                      help='canned answers, JSON: {"finder_get_post": [{"status": 404}, {"json": {...}}], ...}')
+    mock.add_argument(
+        "--seed",
+        metavar="FILE",
+        help='canned answers, JSON: {"finder_get_post": [{"status": 404}, {"json": {...}}], ...}',
+    )
     mock.add_argument("--quiet", action="store_true", help="print the URL only, not each request")
-    mock.add_argument("--allow-remote", action="store_true",
-                      help="allow a --host other than a loopback address (the mock has no real security)")
-    mock.add_argument("--redirect-uri", metavar="URI", action="append", default=None,
-                      help="an OAuth redirect URI the mock accepts (repeatable; default: "
-                           "`kenar oauth login`'s http://127.0.0.1:8765/callback)")
+    mock.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a --host other than a loopback address (the mock has no real security)",
+    )
+    mock.add_argument(
+        "--redirect-uri",
+        metavar="URI",
+        action="append",
+        default=None,
+        help="an OAuth redirect URI the mock accepts (repeatable; default: "
+        "`kenar oauth login`'s http://127.0.0.1:8765/callback)",
+    )
     mock.set_defaults(handler=_lazy("_mock", "run"))
 
 
@@ -129,8 +156,11 @@ def _add_webhooks(webhooks: argparse.ArgumentParser) -> None:
         ),
     )
     verify.add_argument("--key-file", metavar="FILE", help="your app's identification key (or KENAR_WEBHOOK_KEY)")
-    verify.add_argument("--authorization-file", metavar="FILE",
-                        help="the delivery's Authorization header value (or KENAR_WEBHOOK_AUTHORIZATION)")
+    verify.add_argument(
+        "--authorization-file",
+        metavar="FILE",
+        help="the delivery's Authorization header value (or KENAR_WEBHOOK_AUTHORIZATION)",
+    )
     verify.add_argument("--kind", choices=kinds, default="event", help="what the body is (default: event)")
     verify.set_defaults(handler=_lazy("_webhooks", "verify"))
     listen = actions.add_parser(

@@ -40,8 +40,9 @@ def _check_answer(name: str, index: int, answer: Any) -> Dict[str, Any]:
         raise UsageError(f"--seed: {where} must be an object with fields like status and json")
     unknown = sorted(set(answer) - _ANSWER_FIELDS)
     if unknown:
-        raise UsageError(f"--seed: {where} has unknown field(s) {', '.join(unknown)}; "
-                         f"known: {', '.join(sorted(_ANSWER_FIELDS))}")
+        raise UsageError(
+            f"--seed: {where} has unknown field(s) {', '.join(unknown)}; known: {', '.join(sorted(_ANSWER_FIELDS))}"
+        )
     status = answer.get("status", 200)
     if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
         raise UsageError(f"--seed: {where}.status must be an HTTP status (100-599), not {status!r}")
@@ -145,8 +146,10 @@ def _serve(server: Any, namespace: argparse.Namespace, queued: int) -> None:
     _say(f"Mock Kenar server on {url}")
     _say(f"  export KENAR_HOST={url}   (any non-empty API key and access token are accepted)")
     oauth = server.oauth
-    _say(f"  OAuth: {server.oauth_authorize_url} and {server.oauth_token_url}, "
-         f"client id {oauth.client_id}, client secret {oauth.client_secret} (test values)")
+    _say(
+        f"  OAuth: {server.oauth_authorize_url} and {server.oauth_token_url}, "
+        f"client id {oauth.client_id}, client secret {oauth.client_secret} (test values)"
+    )
     if namespace.seed:
         _say(f"  {queued} canned answer{'s' if queued != 1 else ''} queued from {namespace.seed}")
     _say("Press Ctrl-C to stop.")

@@ -31,7 +31,7 @@ def api_command(api_class: str) -> str:
 def op_command(op: Operation) -> str:
     """The command of an operation: its method name without the API's prefix, kebab-cased."""
     prefix = api_command(op.api).replace("-", "_") + "_"
-    name = op.name[len(prefix):] if op.name.startswith(prefix) and len(op.name) > len(prefix) else op.name
+    name = op.name[len(prefix) :] if op.name.startswith(prefix) and len(op.name) > len(prefix) else op.name
     return name.replace("_", "-")
 
 

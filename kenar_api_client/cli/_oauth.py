@@ -71,7 +71,9 @@ def load(path: str) -> Optional[Dict[str, Any]]:
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as error:
-        raise UsageError(f"the token file {path} cannot be read ({error}); run `kenar oauth logout` and log in again") from None
+        raise UsageError(
+            f"the token file {path} cannot be read ({error}); run `kenar oauth logout` and log in again"
+        ) from None
     if not isinstance(record, dict) or not isinstance(record.get("token"), dict) or not record.get("client_id"):
         raise UsageError(f"the token file {path} is not one kenar wrote; run `kenar oauth logout` and log in again")
     return record
@@ -86,8 +88,11 @@ def _client(record: Dict[str, Any], configuration: Any = None) -> Any:
     if record.get("authorize_url"):
         kwargs["authorize_url"] = record["authorize_url"]
     return OAuthClient(
-        record["client_id"], record.get("client_secret") or "", record["redirect_uri"],
-        configuration=configuration, **kwargs,
+        record["client_id"],
+        record.get("client_secret") or "",
+        record["redirect_uri"],
+        configuration=configuration,
+        **kwargs,
     )
 
 
@@ -171,7 +176,9 @@ def login(namespace: argparse.Namespace) -> int:
     try:
         server = _CallbackServer(("127.0.0.1", namespace.port), _Handler)
     except OSError as error:
-        raise UsageError(f"cannot listen on 127.0.0.1:{namespace.port} for the redirect: {error.strerror or error}") from None
+        raise UsageError(
+            f"cannot listen on 127.0.0.1:{namespace.port} for the redirect: {error.strerror or error}"
+        ) from None
     server.callback = _Callback()
     record: Dict[str, Any] = {
         "version": FILE_VERSION,
@@ -247,8 +254,9 @@ def token(namespace: argparse.Namespace) -> int:
         raise failure from None
     if source.token.is_expired(leeway_seconds=0):
         why = f" ({source.last_refresh_error})" if source.last_refresh_error is not None else ""
-        raise Failure(f"the stored token has expired and could not be refreshed{why}: run `kenar oauth login`",
-                      EXIT_API_ERROR)
+        raise Failure(
+            f"the stored token has expired and could not be refreshed{why}: run `kenar oauth login`", EXIT_API_ERROR
+        )
     sys.stdout.write(access + "\n")
     return EXIT_OK
 

@@ -10,8 +10,18 @@ from kenar_api_client.cli._naming import body_param, deprecation, op_command, op
 
 #: the options every operation command takes (a query parameter never shadows them)
 COMMON_OPTIONS = (
-    "--json", "--raw", "--include", "--pretty", "--compact", "--all-pages", "--max-pages",
-    "--api-key-file", "--host", "--timeout", "--debug", "--help",
+    "--json",
+    "--raw",
+    "--include",
+    "--pretty",
+    "--compact",
+    "--all-pages",
+    "--max-pages",
+    "--api-key-file",
+    "--host",
+    "--timeout",
+    "--debug",
+    "--help",
 )
 
 _TYPE_WORDS = {"str": "text", "int": "integer", "float": "number", "bool": "true|false", "object": "JSON object"}
@@ -60,7 +70,7 @@ def describe(op: Operation) -> str:
 
 
 def add_operation_commands(api_parser: argparse.ArgumentParser, ops: Sequence[Operation]) -> None:
-    from kenar_api_client.cli import _Parser, _formatter
+    from kenar_api_client.cli import _formatter, _Parser
 
     commands = api_parser.add_subparsers(title="operations", metavar="<operation>", parser_class=_Parser)
     for op in ops:
@@ -104,21 +114,29 @@ def _add_arguments(sub: argparse.ArgumentParser, op: Operation) -> None:
             dest="json_body",
             metavar="JSON",
             required=body.required,
-            help=f"the body ({body.type}): JSON text, @FILE, or - for stdin"
-            + (" (required)" if body.required else ""),
+            help=f"the body ({body.type}): JSON text, @FILE, or - for stdin" + (" (required)" if body.required else ""),
         )
     calls.add_argument("--raw", action="store_true", help="print the answer's body exactly as received")
     calls.add_argument("-i", "--include", action="store_true", help="print the status line and headers first")
-    calls.add_argument("--pretty", dest="layout", action="store_const", const="pretty",
-                       help="indented JSON (the default on a terminal)")
-    calls.add_argument("--compact", dest="layout", action="store_const", const="compact",
-                       help="one-line JSON (the default in a pipe)")
+    calls.add_argument(
+        "--pretty",
+        dest="layout",
+        action="store_const",
+        const="pretty",
+        help="indented JSON (the default on a terminal)",
+    )
+    calls.add_argument(
+        "--compact", dest="layout", action="store_const", const="compact", help="one-line JSON (the default in a pipe)"
+    )
     if op.paging is not None:
-        calls.add_argument("--all-pages", action="store_true",
-                           help=f"follow {op.paging.next_token_field} and print one answer with every "
-                           f"{op.paging.items_field} item")
-        calls.add_argument("--max-pages", type=int, default=1000, metavar="N",
-                           help="stop with an error after N pages (default 1000)")
+        calls.add_argument(
+            "--all-pages",
+            action="store_true",
+            help=f"follow {op.paging.next_token_field} and print one answer with every {op.paging.items_field} item",
+        )
+        calls.add_argument(
+            "--max-pages", type=int, default=1000, metavar="N", help="stop with an error after N pages (default 1000)"
+        )
     calls.add_argument("--api-key-file", metavar="FILE", help="read the API key from FILE (instead of KENAR_API_KEY)")
     calls.add_argument("--host", metavar="URL", help="the server (instead of KENAR_HOST; default the Kenar API)")
     calls.add_argument("--timeout", type=float, metavar="SECONDS", help="connect and read timeout of each request")

@@ -382,7 +382,9 @@ class MockKenarServer(LoopbackServer):
         return None
 
     def _answer_upload(self, request: RecordedRequest) -> Optional[Answer]:
-        upload = self.uploads.handle(request.method, request.path, request.headers, request.body, self.url, self.api_key)
+        upload = self.uploads.handle(
+            request.method, request.path, request.headers, request.body, self.url, self.api_key
+        )
         return None if upload is None else Answer(upload[0], json=upload[1])
 
     def _default_body(self, op: Operation) -> bytes:

@@ -12,7 +12,6 @@ from kenar_api_client.api.payment_api import PaymentApi
 from kenar_api_client.api.post_api import PostApi
 from kenar_api_client.api_client import ApiClient
 
-
 # `server` and `client` come from test/conftest.py (a fresh server per test: starting and stopping one
 # costs about a millisecond)
 

@@ -75,7 +75,9 @@ class RawServer:
     ``tls`` wraps every accepted connection in TLS first.
     """
 
-    def __init__(self, handler: Callable[[socket.socket, RawServer], None], tls: Optional[ssl.SSLContext] = None) -> None:
+    def __init__(
+        self, handler: Callable[[socket.socket, RawServer], None], tls: Optional[ssl.SSLContext] = None
+    ) -> None:
         self.handler = handler
         self.tls = tls
         self.requests: List[bytes] = []
@@ -218,7 +220,9 @@ def peak_rss_growth_of(code: str, *args: str) -> Tuple[int, str]:
     import subprocess
     import sys
 
-    runner = code + '''
+    runner = (
+        code
+        + """
 import resource, sys
 
 def _status(field):
@@ -238,7 +242,8 @@ except OSError:
 result = run()
 print(max(0, _status("VmHWM") - before))
 print(result)
-'''
+"""
+    )
     env = dict(os.environ)
     repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env["PYTHONPATH"] = repo + os.pathsep + env.get("PYTHONPATH", "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from fault_helpers import sdk_error
 
 from kenar_api_client.api.chat_api_api import ChatAPIApi
 from kenar_api_client.api.finder_api import FinderApi
@@ -26,8 +27,6 @@ from kenar_api_client.models.chat_api_conversation_send_message_body import Chat
 from kenar_api_client.models.finder_post_ext_state import FinderPostExtState
 from kenar_api_client.retry import RetryPolicy
 from kenar_api_client.testing import MockKenarServer
-
-from fault_helpers import sdk_error
 
 GET_POST = "finder_get_post"
 
@@ -234,7 +233,9 @@ def test_error_body_that_is_not_an_rpc_status(server: MockKenarServer, client):
         (b'"x1"', "int", "int"),
     ],
 )
-def test_call_api_and_response_deserialize_raise_decode_errors(server: MockKenarServer, client, body, response_type, expected):
+def test_call_api_and_response_deserialize_raise_decode_errors(
+    server: MockKenarServer, client, body, response_type, expected
+):
     server.respond(GET_POST, body=body)
     method, url, headers, request_body, post_params = client.param_serialize(
         "GET", "/v1/open-platform/finder/post/{token}", path_params={"token": "tok"}, auth_settings=["APIKey"]

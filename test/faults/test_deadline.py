@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, List
 
 import pytest
+from fault_helpers import RawServer, read_request, sdk_error
 
 from kenar_api_client.api.finder_api import FinderApi
 from kenar_api_client.api_client import ApiClient
@@ -21,8 +22,6 @@ from kenar_api_client.configuration import DEFAULT_DEADLINE, Configuration
 from kenar_api_client.exceptions import ApiReadTimeoutError, ApiValueError
 from kenar_api_client.oauth import OAuthClient
 from kenar_api_client.retry import RetryPolicy
-
-from fault_helpers import RawServer, read_request, sdk_error
 
 REPO = Path(__file__).resolve().parents[2]
 DEADLINE = 0.5
@@ -60,7 +59,10 @@ def client_for(server: RawServer, sleeps: List[float], **settings: Any) -> ApiCl
 
 CASES = {
     "fixed length body": (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n", b" "),
-    "chunked body": (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n", b"1\r\n \r\n"),
+    "chunked body": (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
+        b"1\r\n \r\n",
+    ),
     "endless header line": (b"HTTP/1.1 200 OK\r\nX-Endless: ", b"a"),
     "endless headers": (b"HTTP/1.1 200 OK\r\n", b"X-A: b\r\n"),
     "status line": (b"", b"HTTP/1.1 200 OK"),
@@ -103,7 +105,10 @@ def test_one_silent_read_cannot_outlast_the_deadline():
         time.sleep(3)
 
     sleeps: List[float] = []
-    with RawServer(silent) as server, client_for(server, sleeps, timeout=(30, 30), retries=RetryPolicy.none()) as client:
+    with (
+        RawServer(silent) as server,
+        client_for(server, sleeps, timeout=(30, 30), retries=RetryPolicy.none()) as client,
+    ):
         started = time.monotonic()
         with pytest.raises(ApiReadTimeoutError):
             FinderApi(client).finder_get_post("tok")

@@ -54,7 +54,8 @@ def test_the_refusal_says_what_to_do():
 
 
 @pytest.mark.parametrize(
-    "host", ["http://127.0.0.1:8080", "http://127.8.9.10", "http://[::1]:8080", "http://localhost:1", "http://LOCALHOST"]
+    "host",
+    ["http://127.0.0.1:8080", "http://127.8.9.10", "http://[::1]:8080", "http://localhost:1", "http://LOCALHOST"],
 )
 def test_plain_http_to_loopback_is_accepted_quietly(host: str, caplog: pytest.LogCaptureFixture):
     caplog.set_level(logging.WARNING, logger="kenar_api_client")
@@ -104,4 +105,6 @@ def test_the_oauth_endpoints_follow_the_same_rule():
         OAuthClient("app", "secret", "https://example.com/cb", token_url="http://oauth.example.com/token")
     OAuthClient("app", "secret", "https://example.com/cb", token_url="http://127.0.0.1:9/token")
     insecure = Configuration(allow_insecure_http=True)
-    OAuthClient("app", "secret", "https://example.com/cb", token_url="http://oauth.internal/token", configuration=insecure)
+    OAuthClient(
+        "app", "secret", "https://example.com/cb", token_url="http://oauth.internal/token", configuration=insecure
+    )

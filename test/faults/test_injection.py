@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from fault_helpers import sdk_error
 
 from kenar_api_client.api.events_api import EventsApi
 from kenar_api_client.api.finder_api import FinderApi
@@ -10,8 +11,6 @@ from kenar_api_client.api.post_api import PostApi
 from kenar_api_client.api_client import ApiClient
 from kenar_api_client.exceptions import ApiValueError
 from kenar_api_client.testing import MockKenarServer
-
-from fault_helpers import sdk_error
 
 PREFIX = "/v1/open-platform/finder/post/"
 
@@ -50,7 +49,9 @@ def test_hostile_value_in_the_middle_of_a_path(server: MockKenarServer, client: 
     from kenar_api_client.api.chat_api_api import ChatAPIApi
     from kenar_api_client.models.chat_api_conversation_send_message_body import ChatAPIConversationSendMessageBody
 
-    ChatAPIApi(client).chat_api_conversation_send_message("../../x?y#z", ChatAPIConversationSendMessageBody(message="m"))
+    ChatAPIApi(client).chat_api_conversation_send_message(
+        "../../x?y#z", ChatAPIConversationSendMessageBody(message="m")
+    )
 
     (seen,) = server.requests
     assert seen.operation == "chat_api_conversation_send_message"

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator, List
 
 import pytest
+from fault_helpers import peak_rss_growth_of
 
 from kenar_api_client._oauth_server import OAuthServer
 from kenar_api_client.api.chat_api_api import ChatAPIApi
@@ -23,8 +24,6 @@ from kenar_api_client.exceptions import ApiReadTimeoutError
 from kenar_api_client.oauth import MAX_EXPIRES_IN, OAuthClient, OAuthError, OAuthToken, OAuthValueError
 from kenar_api_client.rest import ERROR_BODY_LIMIT
 from kenar_api_client.testing import MockKenarServer
-
-from fault_helpers import peak_rss_growth_of
 
 CLIENT_ID = "kenar-test-app"
 SECRET = "client-secret-Zq81xv0Lw"
@@ -42,13 +41,21 @@ def oauth_client(provider: OAuthServer, **settings: Any) -> OAuthClient:
     config.timeout = 5
     for name, value in settings.items():
         setattr(config, name, value)
-    return OAuthClient(CLIENT_ID, SECRET, REDIRECT, authorize_url=provider.authorize_url, token_url=provider.token_url,
-                       configuration=config)
+    return OAuthClient(
+        CLIENT_ID,
+        SECRET,
+        REDIRECT,
+        authorize_url=provider.authorize_url,
+        token_url=provider.token_url,
+        configuration=config,
+    )
 
 
 def pair(provider: OAuthServer, expires_in_seconds: float) -> OAuthToken:
     payload = provider.issue_token(["USER_ID", "offline_access"])
-    return OAuthToken.from_dict({**payload, "expires_at": datetime.now(timezone.utc) + timedelta(seconds=expires_in_seconds)})
+    return OAuthToken.from_dict(
+        {**payload, "expires_at": datetime.now(timezone.utc) + timedelta(seconds=expires_in_seconds)}
+    )
 
 
 # ---------------------------------------------------------------- item 4: a slow token endpoint
@@ -152,13 +159,16 @@ def test_threads_rejected_together_share_one_failed_refresh(provider: OAuthServe
 
 
 @pytest.mark.parametrize(
-    "expires_in", [b"1e20", b"1e309", b'"1e309"', b"Infinity", b"-Infinity", b"NaN", b'"NaN"', b'"12abc"', b"true", b"[1]"]
+    "expires_in",
+    [b"1e20", b"1e309", b'"1e309"', b"Infinity", b"-Infinity", b"NaN", b'"NaN"', b'"12abc"', b"true", b"[1]"],
 )
 def test_an_unusable_expires_in_is_an_oauth_error(provider: OAuthServer, expires_in: bytes):
     client = oauth_client(provider)
     token = pair(provider, 3600)
     for action in ("refresh", "exchange"):
-        provider.enqueue(200, body=b'{"access_token": "at-1", "token_type": "bearer", "expires_in": ' + expires_in + b"}")
+        provider.enqueue(
+            200, body=b'{"access_token": "at-1", "token_type": "bearer", "expires_in": ' + expires_in + b"}"
+        )
         with pytest.raises(OAuthError) as caught:
             client.refresh(token) if action == "refresh" else client.exchange_code("some-code")
         assert caught.value.error == "invalid_response" and "expires_in" in str(caught.value)

@@ -65,7 +65,9 @@ def build(cls: Type[OpenApiException]) -> OpenApiException:
     if issubclass(cls, _PathError):
         return cls("wrong value", path_to_item=["body", 0], valid_classes=(str,), key_type=False)  # type: ignore[call-arg]
     if issubclass(cls, oauth.OAuthError):
-        return cls("refused", status=400, reason="Bad Request", error="invalid_grant", error_description="no", body="{}")  # type: ignore[call-arg]
+        return cls(
+            "refused", status=400, reason="Bad Request", error="invalid_grant", error_description="no", body="{}"
+        )  # type: ignore[call-arg]
     if issubclass(cls, webhooks.WebhookPayloadError):
         return cls("not JSON", http_status=413)  # type: ignore[call-arg]
     return cls("something failed")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Iterator, List
 
 import pytest
+from fault_helpers import RawServer, forward_proxy, read_request, sdk_error, tunnel_proxy
 
 from kenar_api_client.api.chat_api_api import ChatAPIApi
 from kenar_api_client.api.finder_api import FinderApi
@@ -25,13 +26,13 @@ from kenar_api_client.models.chat_api_conversation_send_message_body import Chat
 from kenar_api_client.retry import RetryPolicy
 from kenar_api_client.testing import MockKenarServer
 
-from fault_helpers import RawServer, forward_proxy, read_request, sdk_error, tunnel_proxy
-
 SEND = "chat_api_conversation_send_message"
 
 
 def send_message(client: ApiClient) -> Any:
-    return ChatAPIApi(client).chat_api_conversation_send_message("conv-1", ChatAPIConversationSendMessageBody(message="hi"))
+    return ChatAPIApi(client).chat_api_conversation_send_message(
+        "conv-1", ChatAPIConversationSendMessageBody(message="hi")
+    )
 
 
 def proxied(host: str, proxy: RawServer, sleeps: List[float], **settings: Any) -> ApiClient:
@@ -97,9 +98,22 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("tunnel-tls")
     subprocess.run(
         [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-            "-keyout", str(folder / "key.pem"), "-out", str(folder / "cert.pem"),
-            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-keyout",
+            str(folder / "key.pem"),
+            "-out",
+            str(folder / "cert.pem"),
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
         ],
         check=True,
         capture_output=True,
@@ -126,7 +140,9 @@ def tunnel() -> Iterator[RawServer]:
         yield proxy
 
 
-def test_a_post_the_origin_read_through_a_tunnel_is_not_sent_again(tls: ssl.SSLContext, certificate: Path, tunnel: RawServer):
+def test_a_post_the_origin_read_through_a_tunnel_is_not_sent_again(
+    tls: ssl.SSLContext, certificate: Path, tunnel: RawServer
+):
     sleeps: List[float] = []
     with RawServer(origin_that_reads_then_closes, tls=tls) as origin:
         with proxied(origin.url, tunnel, sleeps, ssl_ca_cert=str(certificate / "cert.pem")) as client:

@@ -17,6 +17,7 @@ from typing import Any, Callable, Dict, List
 
 import pytest
 import urllib3
+from fault_helpers import sdk_error
 
 from kenar_api_client.api.chat_api_api import ChatAPIApi
 from kenar_api_client.api.finder_api import FinderApi
@@ -41,8 +42,6 @@ from kenar_api_client.models.post_post_general_data import PostPostGeneralData
 from kenar_api_client.models.post_submit_user_post_request import PostSubmitUserPostRequest
 from kenar_api_client.retry import RetryPolicy
 from kenar_api_client.testing import MockKenarServer
-
-from fault_helpers import sdk_error
 
 GET_POST = "finder_get_post"
 SEND_MESSAGE = "chat_api_conversation_send_message"
@@ -473,7 +472,11 @@ def test_max_total_delay_is_honoured(server: MockKenarServer, finder: FinderApi,
 def test_max_total_delay_counts_elapsed_time_by_the_policy_clock(server: MockKenarServer, finder: FinderApi, client):
     ticks = iter(range(0, 1000, 7))  # every reading of the clock is 7 s later than the last
     client.configuration.retries = RetryPolicy(
-        sleep=lambda seconds: None, clock=lambda: float(next(ticks)), jitter=False, max_attempts=10, max_total_delay=10.0
+        sleep=lambda seconds: None,
+        clock=lambda: float(next(ticks)),
+        jitter=False,
+        max_attempts=10,
+        max_total_delay=10.0,
     )
     server.respond(GET_POST, status=503, times=10)
 

@@ -34,9 +34,31 @@ READ = [
 ]
 
 REFUSED = [
-    "inf", "Infinity", "-inf", "nan", "NaN", "1e309", "1e3", "1_0", "١٢", "１２", "²", "-5", "+5", "5.5", "0x10",
-    "", "   ", "soon", "Wed, 02 Dec 2026 10:00:30", "Wed, 31 Feb 2026 10:00:00 GMT", "Wed, 02 Dec 2026 25:00:00 GMT",
-    "02 Dec 2026 10:00:30 GMT", "Wed, 2 Dec 2026 10:00:30 GMT", "wed, 02 dec 2026 10:00:30 gmt", "Wed, 02 Dec 2026 10:00:30 UTC",
+    "inf",
+    "Infinity",
+    "-inf",
+    "nan",
+    "NaN",
+    "1e309",
+    "1e3",
+    "1_0",
+    "١٢",
+    "１２",
+    "²",
+    "-5",
+    "+5",
+    "5.5",
+    "0x10",
+    "",
+    "   ",
+    "soon",
+    "Wed, 02 Dec 2026 10:00:30",
+    "Wed, 31 Feb 2026 10:00:00 GMT",
+    "Wed, 02 Dec 2026 25:00:00 GMT",
+    "02 Dec 2026 10:00:30 GMT",
+    "Wed, 2 Dec 2026 10:00:30 GMT",
+    "wed, 02 dec 2026 10:00:30 gmt",
+    "Wed, 02 Dec 2026 10:00:30 UTC",
     "12 13",
 ]
 
@@ -59,7 +81,9 @@ def test_none_is_none():
     "header,exposed",
     [("inf", None), ("1e309", None), ("1_0", None), ("Fri, 31 Dec 9999 23:59:59 GMT", RETRY_AFTER_MAX)],
 )
-def test_what_the_exception_exposes(server: MockKenarServer, finder: FinderApi, sleeps, header: str, exposed: Optional[float]):
+def test_what_the_exception_exposes(
+    server: MockKenarServer, finder: FinderApi, sleeps, header: str, exposed: Optional[float]
+):
     server.respond("finder_get_post", status=429, headers={"Retry-After": header}, times=3)
     with pytest.raises(TooManyRequestsException) as caught:
         finder.finder_get_post("tok")

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, List
 
 import pytest
+from fault_helpers import sdk_error
 
 from kenar_api_client import rest
 from kenar_api_client.api.chat_api_api import ChatAPIApi
@@ -24,8 +25,6 @@ from kenar_api_client.models.chat_api_conversation_send_message_body import Chat
 from kenar_api_client.oauth import OAuthClient
 from kenar_api_client.retry import RetryPolicy
 from kenar_api_client.testing import MockKenarServer
-
-from fault_helpers import sdk_error
 
 # each has a marker that appears nowhere else, so a partial leak is caught too
 API_KEY = "apikey-5ECRET1-0a1b2c3d4e5f"
@@ -182,9 +181,22 @@ def self_signed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("tls")
     subprocess.run(
         [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-            "-keyout", str(folder / "key.pem"), "-out", str(folder / "cert.pem"),
-            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-keyout",
+            str(folder / "key.pem"),
+            "-out",
+            str(folder / "cert.pem"),
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
         ],
         check=True,
         capture_output=True,

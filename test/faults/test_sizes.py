@@ -15,6 +15,7 @@ import zlib
 from typing import Any, Callable, Iterator
 
 import pytest
+from fault_helpers import RawServer, peak_rss_growth_of, read_request, sdk_error
 
 from kenar_api_client.api.finder_api import FinderApi
 from kenar_api_client.api_client import ApiClient
@@ -30,13 +31,13 @@ from kenar_api_client.exceptions import (
 from kenar_api_client.rest import ERROR_BODY_LIMIT
 from kenar_api_client.retry import RetryPolicy
 
-from fault_helpers import RawServer, peak_rss_growth_of, read_request, sdk_error
-
 MiB = 1024 * 1024
 POST_JSON = b'{"token": "sample-token", "city": "tehran"}'
 
 
-def answering(status: int, headers: bytes, body: Callable[[socket.socket], None]) -> Callable[[socket.socket, RawServer], None]:
+def answering(
+    status: int, headers: bytes, body: Callable[[socket.socket], None]
+) -> Callable[[socket.socket, RawServer], None]:
     """A handler that answers every request on a connection with ``status``, ``headers`` and ``body(sock)``."""
 
     def handle(sock: socket.socket, server: RawServer) -> None:
@@ -152,7 +153,9 @@ def test_compressed_answers_within_the_limit_still_decode(encoding: str):
             body = gzip.compress(body)
         elif name == "deflate":
             body = zlib.compress(body)
-    handler = answering(200, b"Content-Encoding: %s\r\nContent-Length: %d\r\n" % (encoding.encode(), len(body)), fixed(body))
+    handler = answering(
+        200, b"Content-Encoding: %s\r\nContent-Length: %d\r\n" % (encoding.encode(), len(body)), fixed(body)
+    )
     with RawServer(handler) as server, client_for(server) as client:
         assert FinderApi(client).finder_get_post("tok").token == "sample-token"
 
@@ -231,7 +234,9 @@ def test_a_chunked_answer_over_the_limit_is_stopped_while_reading():
 
 def test_no_limit_reads_a_large_chunked_answer():
     body = b'{"token": "t", "pad": "' + b"x" * (3 * MiB) + b'"}'
-    chunks = b"".join(b"%x\r\n" % len(body[i : i + 65536]) + body[i : i + 65536] + b"\r\n" for i in range(0, len(body), 65536))
+    chunks = b"".join(
+        b"%x\r\n" % len(body[i : i + 65536]) + body[i : i + 65536] + b"\r\n" for i in range(0, len(body), 65536)
+    )
     handler = answering(200, b"Transfer-Encoding: chunked\r\n", fixed(chunks + b"0\r\n\r\n"))
     with RawServer(handler) as server:
         with client_for(server, max_response_bytes=MiB) as client, pytest.raises(ResponseTooLargeError):

@@ -141,7 +141,9 @@ POOL_FULL = "Connection pool is full"
 
 
 def calls_from_threads(server: MockKenarServer, client: ApiClient, threads: int, calls: int) -> List[str]:
-    server.respond_with("finder_get_post", lambda request: Answer(200, {"token": request.path_params["token"]}, delay=0.01))
+    server.respond_with(
+        "finder_get_post", lambda request: Answer(200, {"token": request.path_params["token"]}, delay=0.01)
+    )
     start = threading.Barrier(threads)
     api = FinderApi(client)
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
 import time
+from typing import Any
 
 import pytest
+from fault_helpers import sdk_error
 
 from kenar_api_client.api.chat_api_api import ChatAPIApi
 from kenar_api_client.api.finder_api import FinderApi
@@ -16,8 +17,6 @@ from kenar_api_client.exceptions import ApiReadTimeoutError, ApiTimeoutError, Ap
 from kenar_api_client.models.chat_api_conversation_send_message_body import ChatAPIConversationSendMessageBody
 from kenar_api_client.retry import RetryPolicy
 from kenar_api_client.testing import Answer, MockKenarServer, RecordedRequest
-
-from fault_helpers import sdk_error
 
 GET_POST = "finder_get_post"
 
