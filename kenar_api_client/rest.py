@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import http.client
 import io
-import json
 import logging
 import socket
 import ssl
@@ -20,11 +19,12 @@ import threading
 import time
 import zlib
 from typing import IO, Any, Dict, Iterator, List, Optional, Tuple, Union
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import urllib3
 from urllib3 import exceptions as u3
 
+from kenar_api_client import _wire
 from kenar_api_client._op_types import UNSET
 from kenar_api_client.configuration import Configuration, check_timeout
 from kenar_api_client.exceptions import (
@@ -420,13 +420,10 @@ class RESTClientObject:
         if isinstance(body, UploadBody):
             headers["Content-Length"] = str(len(body))  # streamed with a length, not chunked
         elif body is not None and not isinstance(body, (bytes, bytearray)):
-            if isinstance(body, str):
-                body = body.encode("utf-8")
-            else:
-                body = json.dumps(body, ensure_ascii=False).encode("utf-8")
+            body = _wire.encode_body(body)  # the one body encoder (ApiClient hands bytes already)
         elif body is None and post_params:
-            body = urlencode(post_params).encode("ascii")
-            headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+            body = _wire.form_body(post_params)
+            headers.setdefault("Content-Type", _wire.FORM_CONTENT_TYPE)
         state = _STATE
         state.written = False
         deadline_at = state.deadline = None if deadline is None else time.monotonic() + deadline
