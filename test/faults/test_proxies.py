@@ -8,9 +8,7 @@ sent"; these tests count what the proxy and the origin saw.
 
 from __future__ import annotations
 
-import shutil
 import ssl
-import subprocess
 from pathlib import Path
 from typing import Any, Iterator, List
 
@@ -91,40 +89,10 @@ def test_a_proxy_that_is_not_listening_sent_nothing_and_a_post_is_retried(closed
 # ---------------------------------------------------------------- through a CONNECT tunnel to a TLS origin
 
 
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if shutil.which("openssl") is None:
-        pytest.skip("the openssl command is needed to make a test certificate")
-    folder = tmp_path_factory.mktemp("tunnel-tls")
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-keyout",
-            str(folder / "key.pem"),
-            "-out",
-            str(folder / "cert.pem"),
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return folder
-
-
 @pytest.fixture
-def tls(certificate: Path) -> ssl.SSLContext:
+def tls(self_signed: Path) -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(certificate / "cert.pem", certificate / "key.pem")
+    context.load_cert_chain(self_signed / "cert.pem", self_signed / "key.pem")
     return context
 
 
@@ -141,11 +109,11 @@ def tunnel() -> Iterator[RawServer]:
 
 
 def test_a_post_the_origin_read_through_a_tunnel_is_not_sent_again(
-    tls: ssl.SSLContext, certificate: Path, tunnel: RawServer
+    tls: ssl.SSLContext, self_signed: Path, tunnel: RawServer
 ):
     sleeps: List[float] = []
     with RawServer(origin_that_reads_then_closes, tls=tls) as origin:
-        with proxied(origin.url, tunnel, sleeps, ssl_ca_cert=str(certificate / "cert.pem")) as client:
+        with proxied(origin.url, tunnel, sleeps, ssl_ca_cert=str(self_signed / "cert.pem")) as client:
             with pytest.raises(ApiProtocolError) as caught:
                 send_message(client)
 
@@ -156,10 +124,10 @@ def test_a_post_the_origin_read_through_a_tunnel_is_not_sent_again(
     assert tunnel.requests[0].startswith(b"CONNECT 127.0.0.1:%d" % origin.port)
 
 
-def test_a_refused_tunnel_sent_nothing_and_a_post_is_retried(tls: ssl.SSLContext, certificate: Path):
+def test_a_refused_tunnel_sent_nothing_and_a_post_is_retried(tls: ssl.SSLContext, self_signed: Path):
     sleeps: List[float] = []
     with RawServer(origin_that_reads_then_closes, tls=tls) as origin, RawServer(tunnel_proxy(refuse=403)) as proxy:
-        with proxied(origin.url, proxy, sleeps, ssl_ca_cert=str(certificate / "cert.pem")) as client:
+        with proxied(origin.url, proxy, sleeps, ssl_ca_cert=str(self_signed / "cert.pem")) as client:
             with pytest.raises(ApiConnectionError) as caught:
                 send_message(client)
     assert "403" in str(sdk_error(caught.value, ApiConnectionError))
@@ -167,13 +135,13 @@ def test_a_refused_tunnel_sent_nothing_and_a_post_is_retried(tls: ssl.SSLContext
     assert origin.requests == []
 
 
-def test_a_working_tunnel_carries_the_call(tls: ssl.SSLContext, certificate: Path, tunnel: RawServer):
+def test_a_working_tunnel_carries_the_call(tls: ssl.SSLContext, self_signed: Path, tunnel: RawServer):
     mock = MockKenarServer()
     mock._httpd.socket = tls.wrap_socket(mock._httpd.socket, server_side=True)
     sleeps: List[float] = []
     with mock:
         host = mock.url.replace("http://", "https://")
-        with proxied(host, tunnel, sleeps, ssl_ca_cert=str(certificate / "cert.pem")) as client:
+        with proxied(host, tunnel, sleeps, ssl_ca_cert=str(self_signed / "cert.pem")) as client:
             assert FinderApi(client).finder_get_post("tok").token == "sample-token"
             assert send_message(client) is not None
         assert len(mock.requests) == 2

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import http.client
 import logging
-import shutil
 import ssl
-import subprocess
 import traceback
 from pathlib import Path
 from typing import Any, Callable, Iterator, List
@@ -172,36 +170,6 @@ def test_tls_verification_is_on_by_default():
     assert config.verify_ssl is True
     client = ApiClient(config)
     assert client.rest_client.pool_manager.connection_pool_kw["cert_reqs"] == ssl.CERT_REQUIRED
-
-
-@pytest.fixture(scope="module")
-def self_signed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if shutil.which("openssl") is None:
-        pytest.skip("the openssl command is needed to make a test certificate")
-    folder = tmp_path_factory.mktemp("tls")
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-keyout",
-            str(folder / "key.pem"),
-            "-out",
-            str(folder / "cert.pem"),
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return folder
 
 
 @pytest.fixture
