@@ -197,6 +197,19 @@ def encode_body(body: Any) -> bytes:
         raise ApiValueError(f"the request body cannot be sent as JSON: {error}") from None
 
 
+def json_kind(value: Any) -> str:
+    """What a JSON value that is not an object is, for an error message ("an array", "null", ...)."""
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if value is None:
+        return "null"
+    return "a number"
+
+
 def form_body(fields: Iterable[Tuple[str, Any]]) -> bytes:
     """An ``application/x-www-form-urlencoded`` body from (name, value) pairs."""
     return urlencode(list(fields)).encode("ascii")
@@ -210,6 +223,7 @@ __all__ = [
     "check_url",
     "encode_body",
     "form_body",
+    "json_kind",
     "as_text_values",
     "header_get",
     "layer_headers",

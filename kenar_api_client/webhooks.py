@@ -56,6 +56,7 @@ from pydantic import (
 )
 
 from kenar_api_client._decode import describe_validation_error
+from kenar_api_client._wire import json_kind
 from kenar_api_client._wire_forms import WireModel, to_microseconds
 from kenar_api_client.chat import StartCommand, parse_start_command
 from kenar_api_client.exceptions import OpenApiException
@@ -508,7 +509,7 @@ def _decode_object(body: Any, max_body_size: Optional[int]) -> Dict[str, Any]:
     except ValueError as exc:  # JSONDecodeError, duplicate keys, oversized integers
         raise WebhookPayloadError(f"the body is not valid JSON: {_short(str(exc))}") from None
     if not isinstance(decoded, dict):
-        raise WebhookPayloadError(f"the body must be a JSON object, not {_json_kind(decoded)}")
+        raise WebhookPayloadError(f"the body must be a JSON object, not {json_kind(decoded)}")
     if _nesting_exceeds(decoded, _MAX_DEPTH):
         raise WebhookPayloadError(f"the body is nested more than {_MAX_DEPTH} levels deep")
     if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(decoded):
@@ -557,18 +558,6 @@ def _nesting_exceeds(value: Any, limit: int) -> bool:
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
-
-
-def _json_kind(value: Any) -> str:
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, bool):
-        return "a boolean"
-    if value is None:
-        return "null"
-    return "a number"
 
 
 def _short(text: str, limit: int = 120) -> str:

@@ -63,7 +63,9 @@ def body_argument(op: Operation, namespace: argparse.Namespace) -> Any:
         return None
     data = read_json_argument(text)
     if not isinstance(data, dict):
-        raise UsageError(f"--json must be a JSON object (the {param.type} body), not {_json_kind(data)}")
+        from kenar_api_client._wire import json_kind
+
+        raise UsageError(f"--json must be a JSON object (the {param.type} body), not {json_kind(data)}")
     model = op.body_model()
     if model is None:
         return data
@@ -73,18 +75,6 @@ def body_argument(op: Operation, namespace: argparse.Namespace) -> Any:
         return model.model_validate(data)
     except ValidationError as error:
         raise UsageError(f"--json does not fit {model.__name__}: {_validation_summary(error)}") from None
-
-
-def _json_kind(value: Any) -> str:
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, bool):
-        return "a boolean"
-    if value is None:
-        return "null"
-    return "a number"
 
 
 def configure_debug(enabled: bool) -> None:
