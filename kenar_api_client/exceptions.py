@@ -133,7 +133,9 @@ class ApiException(OpenApiException):
                 raw = getattr(http_resp, "data", None)
                 if isinstance(raw, (bytes, bytearray)):
                     self.body = bytes(raw).decode("utf-8", errors="replace")
-            self.headers = http_resp.getheaders()
+            # ``headers`` where the response has it: urllib3 2.0/2.1 warn on getheaders()
+            headers = getattr(http_resp, "headers", None)
+            self.headers = headers if headers is not None else http_resp.getheaders()
         self._rpc: Optional[Dict[str, Any]] = _parse_rpc_status(self.body)
         super().__init__(self.status, self.reason)
 

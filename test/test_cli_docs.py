@@ -42,6 +42,8 @@ def normalise(text: str, scratch: str) -> str:
     text = re.sub(r"^Date: .*$", "Date: DATE", text, flags=re.M)
     text = re.sub(r"^Server: .*$", "Server: SERVER", text, flags=re.M)
     text = re.sub(r"kenar-api-client-python/[0-9][0-9A-Za-z.+-]*", "kenar-api-client-python/VERSION", text)
+    # how often urllib3 logs this at DEBUG differs between its versions (2.1 and newer)
+    text = re.sub(r"^kenar: debug: urllib3\.util\.retry: Converted retries value: .*\n", "", text, flags=re.M)
     # argparse before Python 3.10 says "optional arguments"
     text = text.replace("optional arguments:", "options:")
     return _TOKEN_LINE.sub("TOKEN", text)
