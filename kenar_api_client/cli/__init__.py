@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type, cast
 
@@ -110,8 +111,23 @@ class _VersionAction(argparse.Action):
         raise SystemExit(EXIT_OK)
 
 
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's help layout, without importing :mod:`textwrap` for a help line that fits as it is."""
+
+    def _split_lines(self, text: str, width: int) -> List[str]:
+        # what argparse does before handing the text to textwrap.wrap, which returns a text that
+        # fits the width unchanged; textwrap (and its regular expressions) would cost start-up time
+        flat = _WHITESPACE.sub(" ", text).strip()
+        if 0 < len(flat) <= width:
+            return [flat]
+        return super()._split_lines(text, width)
+
+
+_WHITESPACE = re.compile(r"\s+", re.ASCII)  # argparse.HelpFormatter's own (re caches it once for both)
+
+
 def _formatter(prog: str) -> argparse.HelpFormatter:
-    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=36, width=100)
+    return _HelpFormatter(prog, max_help_position=36, width=100)
 
 
 #: what fills in a command's parser once it is built: its arguments, defaults and subcommands
