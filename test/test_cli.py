@@ -182,6 +182,53 @@ def test_every_operation_command_parses_its_required_arguments() -> None:
                 assert getattr(namespace, "p_" + p.name) == f"v-{p.name}"
 
 
+def test_one_parser_parses_any_command_building_only_what_it_reaches() -> None:
+    """Command parsers are built on demand, so a parser made without argv parses every command."""
+    from kenar_api_client.cli import _Unbuilt
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a.choices, dict))
+    assert all(isinstance(sub, _Unbuilt) and sub._parser is None for sub in commands.choices.values())
+    namespace = parser.parse_args(["finder", "get-post", "gZd7omnS"])
+    assert namespace.operation == "finder_get_post" and namespace.p_token == "gZd7omnS"
+    built = [name for name, sub in commands.choices.items() if sub._parser is not None]
+    assert built == ["finder"]
+    finder = commands.choices["finder"].built()
+    operations = next(a for a in finder._actions if isinstance(a.choices, dict))
+    assert [name for name, sub in operations.choices.items() if sub._parser is not None] == ["get-post"]
+    # the same parser object parses another command later
+    again = parser.parse_args(["payment", "list-transactions", "--page-size", "5"])
+    assert again.operation == "payment_list_transactions" and again.p_page_size == 5
+    assert namespace.parser is finder  # `kenar finder` alone prints the built parser's help
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "a short help line",
+        "  spaces\tand\nnewlines   inside  ",
+        "x" * 61,
+        "x" * 62,
+        "x" * 63,
+        "word " * 30,
+        "a-very-long-hyphenated-word-that-argparse-may-break-somewhere " * 2,
+        "tab\there and\u00a0no-break space",
+    ],
+)
+def test_help_lines_split_as_argparse_splits_them(text: str) -> None:
+    """The formatter returns a line that fits as it is; the result equals argparse's textwrap result."""
+    import argparse
+
+    from kenar_api_client.cli import _formatter
+
+    ours = _formatter("kenar")
+    theirs = argparse.RawDescriptionHelpFormatter("kenar", max_help_position=36, width=100)
+    for width in (11, 40, 62, 100):
+        assert ours._split_lines(text, width) == theirs._split_lines(text, width), (text, width)
+
+
 def _synthetic(**extra: Any) -> Operation:
     base = OPERATIONS["finder_get_post"]
     op = Operation(
@@ -260,13 +307,15 @@ def test_operation_help_shows_parameters_permissions_and_scopes(tmp_path: Path) 
 
 @pytest.mark.parametrize("argv", [["--help"], ["finder", "get-post", "--help"]])
 def test_help_does_not_load_pydantic_or_urllib3(argv: List[str]) -> None:
+    """Nor dataclasses and inspect: together they would take more start-up time than the rest of --help."""
     code = (
         "import sys\n"
         "from kenar_api_client.cli import main\n"
         "import contextlib, io\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         f"    rc = main({argv!r})\n"
-        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'pydantic_core', 'urllib3')"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('pydantic', 'pydantic_core', 'urllib3', 'dataclasses', 'inspect')"
         " or m.startswith('kenar_api_client.models') or m.startswith('kenar_api_client.api.'))\n"
         "print(rc, heavy)\n"
     )

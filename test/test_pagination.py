@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any, Dict, List, Optional
 
 import pytest
@@ -196,12 +195,12 @@ def test_bad_arguments_are_refused_before_sending(server: MockKenarServer, payme
 
 def test_the_table_decides_what_pages(monkeypatch: pytest.MonkeyPatch, server: MockKenarServer, payments: Any) -> None:
     op = OPERATIONS["payment_list_transactions"]
-    monkeypatch.setitem(OPERATIONS, "payment_list_transactions", replace(op, paging=None))
+    monkeypatch.setitem(OPERATIONS, "payment_list_transactions", op.replace(paging=None))
     with pytest.raises(ApiTypeError, match="does not page"):
         paginate(payments.payment_list_transactions)
     # a table entry that pages another list field is followed the same way
     monkeypatch.setitem(
-        OPERATIONS, "payment_list_transactions", replace(op, paging=Paging("page_token", "entries", "next"))
+        OPERATIONS, "payment_list_transactions", op.replace(paging=Paging("page_token", "entries", "next"))
     )
     serve_pages(
         server,

@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
-from typing import Any, Callable, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type, cast
 
+from kenar_api_client._op_types import Operation
 from kenar_api_client.cli._naming import api_command, operations_by_api
 
 #: exit codes (see docs/guides/cli.md)
@@ -109,43 +111,112 @@ class _VersionAction(argparse.Action):
         raise SystemExit(EXIT_OK)
 
 
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's help layout, without importing :mod:`textwrap` for a help line that fits as it is."""
+
+    def _split_lines(self, text: str, width: int) -> List[str]:
+        # what argparse does before handing the text to textwrap.wrap, which returns a text that
+        # fits the width unchanged; textwrap (and its regular expressions) would cost start-up time
+        flat = _WHITESPACE.sub(" ", text).strip()
+        if 0 < len(flat) <= width:
+            return [flat]
+        return super()._split_lines(text, width)
+
+
+_WHITESPACE = re.compile(r"\s+", re.ASCII)  # argparse.HelpFormatter's own (re caches it once for both)
+
+
 def _formatter(prog: str) -> argparse.HelpFormatter:
-    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=36, width=100)
+    return _HelpFormatter(prog, max_help_position=36, width=100)
+
+
+#: what fills in a command's parser once it is built: its arguments, defaults and subcommands
+Builder = Callable[[argparse.ArgumentParser], None]
+
+
+class _Unbuilt:
+    """A command's parser, built only when argparse parses that command.
+
+    argparse asks the parser of the command it meets for ``parse_known_args``, and lists every
+    command in a help text from its name and help line alone.  So ``kenar --help`` builds no
+    command parser, and ``kenar finder get-post ...`` builds two (``finder`` and its ``get-post``),
+    not one per API and per operation: each argparse parser costs start-up time.  Anything else
+    asked of it is answered by the parser, built then.
+    """
+
+    def __init__(self, build: Builder, kwargs: Dict[str, Any]) -> None:
+        self._build = build
+        self._kwargs = kwargs
+        self._parser: Optional[argparse.ArgumentParser] = None
+
+    def built(self) -> argparse.ArgumentParser:
+        if self._parser is None:
+            self._parser = _Parser(**self._kwargs)
+            self._build(self._parser)
+        return self._parser
+
+    def parse_known_args(
+        self, args: Optional[Sequence[str]] = None, namespace: Optional[argparse.Namespace] = None
+    ) -> Tuple[argparse.Namespace, List[str]]:
+        return self.built().parse_known_args(args, namespace)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name in ("_build", "_kwargs", "_parser"):
+            raise AttributeError(name)
+        return getattr(self.built(), name)
+
+
+def _unbuilt(*, build: Builder, **kwargs: Any) -> Any:
+    return _Unbuilt(build, kwargs)
+
+
+def _add_commands(parser: argparse.ArgumentParser, title: str, metavar: str) -> Any:
+    """``parser.add_subparsers(...)`` whose ``add_parser(name, build=BUILD, **kwargs)`` defers each
+    command's parser (``_Parser(**kwargs)``, then ``BUILD(parser)`` to add its arguments) until a
+    command line reaches that command."""
+    # argparse makes a command's parser with ``parser_class(**kwargs)`` and uses it only for
+    # ``parse_known_args`` (3.9 to 3.13 alike): a factory stands in for the class typeshed expects
+    return parser.add_subparsers(title=title, metavar=metavar, parser_class=cast("Type[_Parser]", _unbuilt))
+
+
+def _api_builder(ops: List[Operation]) -> Builder:
+    def build(sub: argparse.ArgumentParser) -> None:
+        from kenar_api_client.cli import _ops
+
+        sub.set_defaults(parser=sub)
+        _ops.add_operation_commands(sub, ops)
+
+    return build
 
 
 def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
-    """The argument parser; only the API named in ``argv`` gets its operation commands.
+    """The argument parser of ``kenar``.
 
-    Building the 68 operation parsers is skipped for the APIs a command line
-    does not name, which keeps ``kenar --help`` and every command quick.
+    Each command's parser (an API, its operations, ``oauth``, ``mock``, ``webhooks``) is built when
+    parsing reaches it, so a command line pays only for the commands it names, whatever ``argv``
+    holds (it is accepted for compatibility, and needed no more).
     """
-    chosen = next((word for word in argv if not word.startswith("-")), None)
     parser = _Parser(
         prog=PROG, description=_DESCRIPTION, epilog=_EPILOG, formatter_class=_formatter, allow_abbrev=False
     )
     parser.add_argument("--version", action=_VersionAction)
-    commands = parser.add_subparsers(title="commands", metavar="<command>", parser_class=_Parser)
+    commands = _add_commands(parser, "commands", "<command>")
     commands.required = True
-
-    from kenar_api_client.cli import _ops
 
     for api, ops in operations_by_api().items():
         name = api_command(api)
-        helptext = f"{api}: {len(ops)} operation{'s' if len(ops) != 1 else ''}"
-        sub = commands.add_parser(
+        commands.add_parser(
             name,
-            help=helptext,
+            help=f"{api}: {len(ops)} operation{'s' if len(ops) != 1 else ''}",
             description=f"The operations of {api}. `{PROG} {name} <operation> --help` shows one in full.",
             formatter_class=_formatter,
             allow_abbrev=False,
+            build=_api_builder(ops),
         )
-        sub.set_defaults(parser=sub)
-        if name == chosen:
-            _ops.add_operation_commands(sub, ops)
 
     from kenar_api_client.cli import _commands
 
-    _commands.add_tool_commands(commands, chosen)
+    _commands.add_tool_commands(commands)
     return parser
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any, Optional
+from typing import Any, Callable
 
 
 def _lazy(module: str, function: str) -> Any:
@@ -16,44 +16,44 @@ def _lazy(module: str, function: str) -> Any:
     return handler
 
 
-def add_tool_commands(commands: Any, chosen: Optional[str]) -> None:
+def add_tool_commands(commands: Any) -> None:
+    """Add ``oauth``, ``mock`` and ``webhooks`` to ``commands`` (made with :func:`kenar_api_client.cli._add_commands`)."""
     from kenar_api_client.cli import _formatter
 
-    def parser(name: str, helptext: str, description: str) -> argparse.ArgumentParser:
-        sub: argparse.ArgumentParser = commands.add_parser(
-            name, help=helptext, description=description, formatter_class=_formatter, allow_abbrev=False
-        )
-        sub.set_defaults(parser=sub)
-        return sub
+    def parser(name: str, helptext: str, description: str, add: Callable[[argparse.ArgumentParser], None]) -> None:
+        def build(sub: argparse.ArgumentParser) -> None:
+            sub.set_defaults(parser=sub)
+            add(sub)
 
-    oauth = parser(
+        commands.add_parser(
+            name, help=helptext, description=description, formatter_class=_formatter, allow_abbrev=False, build=build
+        )
+
+    parser(
         "oauth",
         "log in as a Divar user (OAuth), print or delete the stored token",
         "Act for a Divar user: `login` runs the OAuth consent in a browser and stores the token set in\n"
         "a file only you can read; later commands use it and refresh it. `token` prints the access\n"
         "token, `logout` deletes the file. The file is $KENAR_TOKEN_FILE, or kenar/token.json in\n"
         "$XDG_CONFIG_HOME (~/.config when unset).",
+        _add_oauth,
     )
-    mock = parser(
+    parser(
         "mock",
         "run the mock Kenar server in the foreground",
         "Run the mock Kenar server (kenar_api_client.testing.MockKenarServer) until Ctrl-C, printing\n"
         "its URL and each request it serves. Point any SDK at the URL; it accepts any API key and\n"
         "access token, and serves the OAuth endpoints too.",
+        _add_mock,
     )
-    webhooks = parser(
+    parser(
         "webhooks",
         "check a webhook delivery, or receive them and print each event",
         "Debug a webhook receiver: `verify` checks one delivery read from stdin, `listen` receives\n"
         "deliveries on a local port. Both check the Authorization header against your app's\n"
         "identification key and print the parsed event as JSON.",
+        _add_webhooks,
     )
-    if chosen == "oauth":
-        _add_oauth(oauth)
-    elif chosen == "mock":
-        _add_mock(mock)
-    elif chosen == "webhooks":
-        _add_webhooks(webhooks)
 
 
 def _add_oauth(oauth: argparse.ArgumentParser) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any, List, Sequence
+from typing import Any, Callable, List, Sequence
 
 from kenar_api_client._op_types import BODY, PATH, QUERY, Operation, Param
 from kenar_api_client.cli._naming import body_param, deprecation, op_command, option_name, title
@@ -70,21 +70,28 @@ def describe(op: Operation) -> str:
 
 
 def add_operation_commands(api_parser: argparse.ArgumentParser, ops: Sequence[Operation]) -> None:
-    from kenar_api_client.cli import _formatter, _Parser
+    from kenar_api_client.cli import _add_commands, _formatter
 
-    commands = api_parser.add_subparsers(title="operations", metavar="<operation>", parser_class=_Parser)
+    commands = _add_commands(api_parser, "operations", "<operation>")
     for op in ops:
         note = deprecation(op)
         helptext = title(op) + (f" ({note})" if note else "")
-        sub = commands.add_parser(
+        commands.add_parser(
             op_command(op),
             help=helptext.replace("%", "%%"),
             description=describe(op),
             formatter_class=_formatter,
             allow_abbrev=False,
+            build=_operation_builder(op),
         )
+
+
+def _operation_builder(op: Operation) -> Callable[[argparse.ArgumentParser], None]:
+    def build(sub: argparse.ArgumentParser) -> None:
         _add_arguments(sub, op)
         sub.set_defaults(handler=_handler, operation=op.name)
+
+    return build
 
 
 def _add_arguments(sub: argparse.ArgumentParser, op: Operation) -> None:
