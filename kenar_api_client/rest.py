@@ -54,6 +54,8 @@ def is_socks_proxy_url(url: Optional[str]) -> bool:
 
 def safe_url(url: str) -> str:
     """The URL without user:password, for messages and logs."""
+    if "@" not in url:  # no userinfo possible: the common case, without parsing
+        return url
     try:
         parts = urlsplit(url)
     except ValueError:
