@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import multiprocessing
 import pickle
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, List, Type
@@ -124,7 +125,8 @@ def fetch_in_a_worker(url: str) -> Any:
 
 def test_an_error_raised_in_a_process_pool_worker_reaches_the_caller(closed_port: int, server: MockKenarServer):
     server.respond("finder_get_post", status=404)
-    with ProcessPoolExecutor(1) as pool:
+    # spawn, not fork: forking a process that runs server threads can deadlock (3.12+ warns)
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         with pytest.raises(exceptions.ApiConnectionError) as caught:
             pool.submit(fetch_in_a_worker, f"http://127.0.0.1:{closed_port}").result(timeout=30)
         assert caught.value.method == "GET" and str(closed_port) in caught.value.url
