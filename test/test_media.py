@@ -627,9 +627,6 @@ class TestAssetsUploadUrls:
         assert len(assets_server.uploads.of_kind("post_image")) == 1
 
 
-@pytest.mark.skipif(
-    "assets_get_media_upload_urls" not in OPERATIONS, reason="the current-spec operation is not generated yet"
-)
 def test_the_generated_assets_operation_serves_every_post_and_addon_upload(server: MockKenarServer) -> None:
     import kenar_api_client
 
